@@ -1,0 +1,51 @@
+//! What the scanner finds: plugin declarations with their source locations.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// How a plugin was declared; decides how generated code reaches its spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// A `static` or `const` of type `PluginSpec<..>`; generated code takes `&path`.
+    Spec,
+    /// `#[plugin]` on `impl Trait for Type`; generated code uses
+    /// `<path as Declared<{key(ns, name)}>>::SPEC`.
+    Type,
+    /// `#[plugin]` on a `fn`; reached like [`Kind::Type`] through the hidden struct of that name.
+    Function,
+}
+
+/// A place in a source file, 1-based line and column like rustc prints them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// The file, as given to the scanner (usually absolute).
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// One plugin declaration found in source.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Declaration {
+    /// The namespace, e.g. `localstack.plugins.services`.
+    pub namespace: String,
+    /// The plugin name, unique within the namespace.
+    pub name: String,
+    /// The Rust path of the declared item: `crate_name::module::Item` (raw identifiers keep `r#`).
+    pub value: String,
+    /// How it was declared.
+    pub kind: Kind,
+    /// `cfg` predicates on the item and its enclosing modules, outermost first, as token text
+    /// (for example `feature = "x"`); empty when always compiled.
+    pub cfg: Vec<String>,
+    /// Where the declaration is (the attribute, or the static's name).
+    pub location: Location,
+}

@@ -1,0 +1,1 @@
+//! The source scanner: walks module trees and finds plugin declarations with syn.

@@ -1,0 +1,173 @@
+//! The registry of plugins compiled into a binary, and the finder trait managers read it through.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::OnceLock;
+
+use crate::PluginSpec;
+
+/// One plugin known to a finder: its namespace, name, value (the Rust path it was declared
+/// at, as written in `plux.json`) and its spec, with the interface type erased.
+///
+/// A manager turns an entry back into a `PluginSpec<P>` for its interface `P`; an entry whose
+/// spec has another interface is a resolve error.
+#[derive(Clone, Copy)]
+pub struct PluginEntry {
+    namespace: &'static str,
+    name: &'static str,
+    value: &'static str,
+    spec: &'static (dyn Any + Send + Sync),
+}
+
+impl PluginEntry {
+    /// An entry for a spec, with the value (declaration path) given explicitly.
+    ///
+    /// Generated registration code builds entries with this; the namespace and name must be
+    /// those of the spec.
+    pub const fn new<P: ?Sized + 'static>(value: &'static str, spec: &'static PluginSpec<P>) -> Self {
+        Self {
+            namespace: spec.namespace(),
+            name: spec.name(),
+            value,
+            spec,
+        }
+    }
+
+    /// An entry for a spec with an empty value, for hand-written finders.
+    ///
+    /// ```
+    /// use plux_runtime::{Plugin, PluginEntry, PluginSpec};
+    ///
+    /// struct Noop;
+    /// impl Plugin for Noop {}
+    /// static NOOP: PluginSpec<dyn Plugin> = PluginSpec::new("demo", "noop", || Box::new(Noop));
+    ///
+    /// let entry = PluginEntry::of(&NOOP);
+    /// assert_eq!((entry.namespace(), entry.name()), ("demo", "noop"));
+    /// assert!(entry.spec::<dyn Plugin>().is_some());
+    /// ```
+    pub const fn of<P: ?Sized + 'static>(spec: &'static PluginSpec<P>) -> Self {
+        Self::new("", spec)
+    }
+
+    /// The namespace of the plugin.
+    pub const fn namespace(&self) -> &'static str {
+        self.namespace
+    }
+
+    /// The name of the plugin.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The Rust path the plugin was declared at (empty for hand-made entries).
+    pub const fn value(&self) -> &'static str {
+        self.value
+    }
+
+    /// The spec, if its interface is `P`.
+    pub fn spec<P: ?Sized + 'static>(&self) -> Option<&'static PluginSpec<P>> {
+        self.spec.downcast_ref::<PluginSpec<P>>()
+    }
+}
+
+impl fmt::Debug for PluginEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PluginEntry")
+            .field("namespace", &self.namespace)
+            .field("name", &self.name)
+            .field("value", &self.value)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a manager looks for the plugins of its namespace.
+///
+/// The default finder is the [`Registry`] the host installed with [`install`]; tests and
+/// embedders can pass their own.
+pub trait PluginFinder: Send + Sync {
+    /// The entries of `namespace`, in a stable order.
+    fn find_plugins(&self, namespace: &str) -> Vec<PluginEntry>;
+}
+
+impl PluginFinder for [PluginEntry] {
+    fn find_plugins(&self, namespace: &str) -> Vec<PluginEntry> {
+        self.iter().filter(|e| e.namespace == namespace).copied().collect()
+    }
+}
+
+impl PluginFinder for Vec<PluginEntry> {
+    fn find_plugins(&self, namespace: &str) -> Vec<PluginEntry> {
+        self.as_slice().find_plugins(namespace)
+    }
+}
+
+/// Every plugin compiled into a binary, sorted by namespace then name.
+///
+/// Generated registration code (see `cargo plux entrypoints` and `plux_build`) defines one as a
+/// `static`; the host installs it with [`install`]. Looking up a namespace is a binary search,
+/// so its cost does not grow with the number of plugins in other namespaces.
+///
+/// ```
+/// use plux_runtime::{Plugin, PluginEntry, PluginFinder, PluginSpec, Registry};
+///
+/// struct Noop;
+/// impl Plugin for Noop {}
+/// static A: PluginSpec<dyn Plugin> = PluginSpec::new("demo", "a", || Box::new(Noop));
+/// static B: PluginSpec<dyn Plugin> = PluginSpec::new("other", "b", || Box::new(Noop));
+/// static REGISTRY: Registry = Registry::new(&[PluginEntry::of(&A), PluginEntry::of(&B)]);
+///
+/// let names: Vec<_> = REGISTRY.find_plugins("demo").iter().map(|e| e.name()).collect();
+/// assert_eq!(names, ["a"]);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Registry {
+    entries: &'static [PluginEntry],
+}
+
+impl Registry {
+    /// A registry over entries sorted by `(namespace, name)`, as generated code emits them.
+    pub const fn new(entries: &'static [PluginEntry]) -> Self {
+        Self { entries }
+    }
+
+    /// A registry with no plugins.
+    pub const fn empty() -> Self {
+        Self { entries: &[] }
+    }
+
+    /// All entries, sorted by namespace then name.
+    pub fn entries(&self) -> &'static [PluginEntry] {
+        self.entries
+    }
+
+    /// The entries of one namespace.
+    pub fn namespace(&self, namespace: &str) -> &'static [PluginEntry] {
+        let entries = self.entries;
+        let start = entries.partition_point(|e| e.namespace < namespace);
+        let len = entries[start..].partition_point(|e| e.namespace == namespace);
+        &entries[start..start + len]
+    }
+}
+
+impl PluginFinder for Registry {
+    fn find_plugins(&self, namespace: &str) -> Vec<PluginEntry> {
+        self.namespace(namespace).to_vec()
+    }
+}
+
+static GLOBAL: OnceLock<&'static Registry> = OnceLock::new();
+
+/// Installs the host's registry as the default finder of every [`PluginManager`](crate::PluginManager).
+///
+/// Call it once, early in `main`. Returns `false` (and changes nothing) when a registry was
+/// already installed.
+pub fn install(registry: &'static Registry) -> bool {
+    GLOBAL.set(registry).is_ok()
+}
+
+/// The installed registry, or an empty one when the host installed none.
+pub fn installed() -> &'static Registry {
+    static EMPTY: Registry = Registry::empty();
+    GLOBAL.get().copied().unwrap_or(&EMPTY)
+}

@@ -1,0 +1,1 @@
+//! `cargo plux` commands on the seed fixtures.

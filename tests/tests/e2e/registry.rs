@@ -1,0 +1,1 @@
+//! Registration code and build.rs mode on the demo workspace.
