@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod index;
 pub mod model;
+pub mod ops;
 pub mod scan;
 pub mod workspace;
 

@@ -1,8 +1,12 @@
 //! The run-time half of plux: plugin specs, the plugin manager, lifecycle listeners and filters.
 //!
 //! See the crate README and `ARCHITECTURE.md` for the whole picture.
-// The runtime helper fills in: manager, listener, filter, error, function modules.
 
+mod error;
+mod filter;
+mod function;
+mod listener;
+mod manager;
 mod registry;
 mod spec;
 
@@ -12,3 +16,5 @@ pub mod __private;
 
 pub use registry::{PluginEntry, PluginFinder, Registry, install, installed};
 pub use spec::{BoxError, Plugin, PluginSpec};
+// Owners add their `pub use` lines below (manager/listener/filter/error: runtime helper;
+// function + the `plugin` attribute re-export: macros helper).
