@@ -16,6 +16,7 @@ pub mod ops;
 pub mod scan;
 pub mod workspace;
 
+pub use builder::{Builder, build};
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, Result};
 pub use model::{Declaration, Kind, Location};

@@ -1,1 +1,375 @@
-//! TODO(owner): see ARCHITECTURE.md.
+//! The operations behind `cargo plux`: [`entrypoints`] (write or `--check` every generated
+//! file), [`discover`], [`show`] and [`list`] (`list`/`resolve`). The command line only parses
+//! arguments and prints what these return.
+//!
+//! Each package's `plux.json` lists the plugins of its library target: the only ones other
+//! crates can reach. Binary targets are scanned too (their problems and duplicates are
+//! reported, and `list` shows their plugins), but their `crate::` paths stay out of the index.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::check;
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::error::{Error, Result};
+use crate::index::{self, Index};
+use crate::model::Declaration;
+use crate::scan::{self, CrateTarget, ScanOptions, TargetKind};
+use crate::workspace::{Package, Selection, Workspace};
+
+mod list;
+
+pub use list::{Listed, list};
+
+/// Options every operation shares.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Which packages.
+    pub selection: Selection,
+    /// `--include-glob`: added to the configured `include` globs.
+    pub include: Vec<String>,
+    /// `--exclude-glob`: added to the configured `exclude` globs.
+    pub exclude: Vec<String>,
+}
+
+/// What a scan of one package found.
+#[derive(Clone, Debug)]
+pub struct PackageScan {
+    /// The package.
+    pub package: Package,
+    /// Declarations of the lib target (what goes into `plux.json`).
+    pub lib: Vec<Declaration>,
+    /// Declarations of the bin targets (`crate::` paths).
+    pub bins: Vec<Declaration>,
+    /// Problems found, sorted by location.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every source file read.
+    pub files: Vec<PathBuf>,
+}
+
+impl PackageScan {
+    /// The package's index (its lib declarations).
+    pub fn index(&self) -> Index {
+        Index::from_declarations(&self.lib)
+    }
+}
+
+fn scan_options(config: &Config, options: &Options) -> Result<ScanOptions> {
+    let mut config = config.clone();
+    config.add_globs(&options.include, &options.exclude)?;
+    Ok(ScanOptions {
+        include: config.include,
+        exclude: config.exclude,
+        include_tests: config.include_tests,
+    })
+}
+
+/// Scans the lib and bin targets of one package and checks duplicates within it.
+pub fn scan_package(package: &Package, options: &Options) -> Result<PackageScan> {
+    let scan_options = scan_options(&package.config, options)?;
+    let mut out = PackageScan {
+        package: package.clone(),
+        lib: Vec::new(),
+        bins: Vec::new(),
+        diagnostics: Vec::new(),
+        files: Vec::new(),
+    };
+    for target in &package.targets {
+        let crate_target = CrateTarget {
+            crate_name: target.crate_name.clone(),
+            kind: if target.is_lib {
+                TargetKind::Lib
+            } else {
+                TargetKind::Bin
+            },
+            root: target.root.clone(),
+            package_root: package.root.clone(),
+        };
+        let found = scan::scan_target(&crate_target, &scan_options)?;
+        if target.is_lib {
+            out.lib.extend(found.declarations);
+        } else {
+            out.bins.extend(found.declarations);
+        }
+        out.diagnostics.extend(found.diagnostics);
+        out.files.extend(found.files);
+    }
+    // A bin declares its own plugins or re-uses the lib's, so duplicates are checked within the
+    // lib and within each bin together with the lib.
+    let mut all = out.lib.clone();
+    all.extend(out.bins.iter().cloned());
+    out.diagnostics.extend(scan::duplicates(&all));
+    scan::sort_diagnostics(&mut out.diagnostics);
+    out.files.sort();
+    out.files.dedup();
+    Ok(out)
+}
+
+/// Loads the workspace and scans every selected package (in parallel; results in cargo's
+/// order). Warnings of the workspace (config) come first in the returned diagnostics.
+pub fn scan_workspace(options: &Options) -> Result<(Workspace, Vec<PackageScan>)> {
+    let workspace = Workspace::load(&options.selection)?;
+    let scans = workspace
+        .packages
+        .par_iter()
+        .map(|p| scan_package(p, options))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((workspace, scans))
+}
+
+fn fail_on_errors(diagnostics: Vec<Diagnostic>) -> Result<Vec<Diagnostic>> {
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        Err(Error::Diagnostics(diagnostics))
+    } else {
+        Ok(diagnostics)
+    }
+}
+
+/// What happened (or would happen) to one generated file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Already up to date; not touched.
+    Unchanged,
+    /// Written (created or replaced).
+    Written,
+    /// `--check`: out of date.
+    Stale {
+        /// What is on disk (`None`: missing; invalid UTF-8 is replaced).
+        old: Option<String>,
+        /// What regenerating would write.
+        new: String,
+    },
+}
+
+/// One generated file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileOutcome {
+    /// The file.
+    pub path: PathBuf,
+    /// Its status.
+    pub status: FileStatus,
+}
+
+impl FileOutcome {
+    /// For a stale file, the unified diff regenerating would apply, headed with `shown` (the
+    /// path as the caller wants to print it).
+    pub fn diff(&self, shown: &Path) -> Option<String> {
+        match &self.status {
+            FileStatus::Stale { old, new } => Some(check::unified_diff(shown, old.as_deref(), new)),
+            _ => None,
+        }
+    }
+}
+
+/// The outcome of [`entrypoints`].
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Every generated file, sorted by path.
+    pub files: Vec<FileOutcome>,
+    /// Warnings (errors make [`entrypoints`] fail with [`Error::Diagnostics`]).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of plugins in the written indexes.
+    pub plugins: usize,
+}
+
+impl Report {
+    /// Whether `--check` found a stale file.
+    pub fn is_stale(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| matches!(f.status, FileStatus::Stale { .. }))
+    }
+}
+
+/// `cargo plux entrypoints`: scans the selected packages and writes (or with `check`, compares)
+/// each one's `plux.json` and configured registry files.
+///
+/// A package gets a `plux.json` when its library declares plugins, or when it already has one
+/// (then it is rewritten, possibly to `{}`). On any error diagnostic nothing is written and the
+/// result is [`Error::Diagnostics`] with every diagnostic. Files are planned first and then
+/// written together; unchanged files keep their bytes and mtime.
+pub fn entrypoints(options: &Options, check: bool) -> Result<Report> {
+    let (workspace, scans) = scan_workspace(options)?;
+    let mut diagnostics = workspace.diagnostics.clone();
+    let mut planned: Vec<(PathBuf, String)> = Vec::new();
+    let mut plugins = 0;
+    for scan in &scans {
+        diagnostics.extend(scan.diagnostics.iter().cloned());
+        let index = scan.index();
+        let path = scan.package.index_path();
+        if !index.is_empty() || path.exists() {
+            plugins += index.len();
+            planned.push((path, index.render()));
+        }
+    }
+    let diagnostics = fail_on_errors(diagnostics)?;
+
+    // registry files (codegen::plan_registries): each selected host's committed registry.
+    planned.extend(crate::codegen::plan_registries(&workspace)?);
+
+    planned.sort();
+    let files = if check {
+        planned
+            .iter()
+            .map(|(path, contents)| {
+                Ok(FileOutcome {
+                    path: path.clone(),
+                    status: match check::stale(path, contents)? {
+                        None => FileStatus::Unchanged,
+                        Some(old) => FileStatus::Stale {
+                            old,
+                            new: contents.clone(),
+                        },
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        planned
+            .iter()
+            .map(|(path, contents)| {
+                let written = index::write_if_changed(path, contents.as_bytes())?;
+                Ok(FileOutcome {
+                    path: path.clone(),
+                    status: if written {
+                        FileStatus::Written
+                    } else {
+                        FileStatus::Unchanged
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    Ok(Report {
+        files,
+        diagnostics,
+        plugins,
+    })
+}
+
+/// Where `discover` looks.
+#[derive(Clone, Debug, Default)]
+pub struct DiscoverOptions {
+    /// Packages and globs.
+    pub options: Options,
+    /// `--path DIR`: scan this directory instead of the selected packages.
+    pub path: Option<PathBuf>,
+    /// The crate name values start with under `--path` (default: the directory's name).
+    pub crate_name: Option<String>,
+}
+
+/// `cargo plux discover`: the merged index of the selected packages' libraries (what
+/// `entrypoints` would write), or of a directory. Error diagnostics fail it.
+pub fn discover(options: &DiscoverOptions) -> Result<(Index, Vec<Diagnostic>)> {
+    let Some(dir) = &options.path else {
+        let (workspace, scans) = scan_workspace(&options.options)?;
+        let mut diagnostics = workspace.diagnostics.clone();
+        let mut index = Index::new();
+        let mut all = Vec::new();
+        for scan in &scans {
+            diagnostics.extend(scan.diagnostics.iter().cloned());
+            index.extend(&scan.index());
+            all.extend(scan.lib.iter().cloned());
+        }
+        // Two packages may not declare the same plugin either.
+        if scans.len() > 1 {
+            diagnostics.extend(scan::duplicates(&all));
+        }
+        return Ok((index, fail_on_errors(diagnostics)?));
+    };
+    if !dir.is_dir() {
+        return Err(Error::Config(format!(
+            "`{}` is not a directory; pass an existing directory to `--path`",
+            dir.display()
+        )));
+    }
+    let crate_name = match &options.crate_name {
+        Some(name) => name.clone(),
+        None => default_crate_name(dir)?,
+    };
+    let scan_options = scan_options(&Config::default(), &options.options)?;
+    let found = scan::scan_dir(dir, &crate_name, &scan_options)?;
+    let mut diagnostics = found.diagnostics;
+    diagnostics.extend(scan::duplicates(&found.declarations));
+    scan::sort_diagnostics(&mut diagnostics);
+    let index = Index::from_declarations(&found.declarations);
+    Ok((index, fail_on_errors(diagnostics)?))
+}
+
+/// The crate name of a directory: its `Cargo.toml` package name if it has one, else its own
+/// name, with `-` replaced by `_`.
+fn default_crate_name(dir: &Path) -> Result<String> {
+    let absolute = dir.canonicalize().map_err(|e| Error::io("read", dir, e))?;
+    let manifest = absolute.join("Cargo.toml");
+    let from_manifest = std::fs::read_to_string(&manifest).ok().and_then(|text| {
+        let mut in_package = false;
+        text.lines().find_map(|line| {
+            let line = line.trim();
+            if line.starts_with('[') {
+                in_package = line == "[package]";
+                return None;
+            }
+            let value = line.strip_prefix("name")?.trim_start().strip_prefix('=')?;
+            in_package.then(|| value.trim().trim_matches('"').to_owned())
+        })
+    });
+    let name = from_manifest
+        .or_else(|| {
+            absolute
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_default()
+        .replace('-', "_");
+    if index::validate_value(&name).is_err() {
+        return Err(Error::Config(format!(
+            "cannot use `{}` as a crate name; pass `--crate-name`",
+            name.escape_debug()
+        )));
+    }
+    Ok(name)
+}
+
+/// The committed index of one package, for `show`.
+#[derive(Clone, Debug)]
+pub struct Shown {
+    /// The package name.
+    pub package: String,
+    /// Its `plux.json`.
+    pub path: PathBuf,
+    /// The parsed index, or `None` when the package has no `plux.json`.
+    pub index: Option<Index>,
+}
+
+/// `cargo plux show`: reads (strictly) the committed `plux.json` of each selected package.
+pub fn show(selection: &Selection) -> Result<(Vec<Shown>, Vec<Diagnostic>)> {
+    let workspace = Workspace::load(selection)?;
+    let mut shown = Vec::new();
+    let mut diagnostics = workspace.diagnostics.clone();
+    for package in &workspace.packages {
+        let path = package.index_path();
+        let index = if path.exists() {
+            match Index::read(&path) {
+                Ok(index) => Some(index),
+                Err(Error::Diagnostics(found)) => {
+                    diagnostics.extend(found);
+                    None
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
+        };
+        shown.push(Shown {
+            package: package.name.clone(),
+            path,
+            index,
+        });
+    }
+    Ok((shown, fail_on_errors(diagnostics)?))
+}
+
+#[cfg(test)]
+mod tests;

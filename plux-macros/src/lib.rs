@@ -1,9 +1,150 @@
-//! The `#[plugin]` attribute of plux. Use it through `plux_runtime::plugin`.
+//! The `#[plugin]` attribute of plux. Use it through `plux_runtime::plugin`: the expansion
+//! refers to `::plux_runtime`, so a crate that declares plugins depends on plux-runtime.
+
+mod args;
+mod check;
+mod errors;
+mod expand;
+mod function_plugin;
+mod type_plugin;
 
 use proc_macro::TokenStream;
 
-/// Declares a plugin; see `plux_runtime::plugin`.
+/// Declares a plugin: a plugin type (on `impl Trait for Type`) or a function plugin (on a
+/// `fn`). `cargo plux` finds the attribute by reading the source and lists the plugin in the
+/// package's `plux.json`; the attribute itself makes the spec that the generated registry
+/// hands to `PluginManager`s.
+///
+/// # On `impl Trait for Type`: a plugin type
+///
+/// The trait is the namespace's interface (`dyn Trait`); generic arguments are fine
+/// (`impl Plugin<Cli> for Hello`). Arguments:
+///
+/// | argument | value |
+/// |---|---|
+/// | `namespace` | required: a string literal, or the path of a `const` of the same crate holding one |
+/// | `name` | required: the same |
+/// | `factory` | optional: the path of a `fn() -> Type` making the plugin; by default `Type::default()` |
+/// | `try_factory` | optional, instead of `factory`: the path of a `fn() -> Result<Type, E>` with `E: Into<BoxError>`; an error is reported as an init error |
+///
+/// ```
+/// use plux_runtime::{BoxError, Plugin, plugin};
+/// # use plux_runtime::{__private::Declared, PluginSpec};
+///
+/// pub struct Cli;
+///
+/// /// The interface of the `my.plugins.cli` namespace.
+/// pub trait CliPlugin: Plugin<Cli> {
+///     fn command(&self) -> &str;
+/// }
+///
+/// #[derive(Default)]
+/// pub struct Hello;
+///
+/// impl Plugin<Cli> for Hello {}
+///
+/// #[plugin(namespace = "my.plugins.cli", name = "hello")]
+/// impl CliPlugin for Hello {
+///     fn command(&self) -> &str {
+///         "hello"
+///     }
+/// }
+///
+/// const NAMESPACE: &str = "my.plugins.cli";
+///
+/// pub struct Db { url: String }
+///
+/// impl Plugin<Cli> for Db {}
+///
+/// fn connect() -> Result<Db, BoxError> {
+///     Ok(Db { url: "memory:".into() })
+/// }
+///
+/// #[plugin(namespace = NAMESPACE, name = "db", try_factory = connect)]
+/// impl CliPlugin for Db {
+///     fn command(&self) -> &str {
+///         &self.url
+///     }
+/// }
+/// # let spec: &PluginSpec<dyn CliPlugin> =
+/// #     &<Hello as Declared<{ plux_runtime::__private::key("my.plugins.cli", "hello") }>>::SPEC;
+/// # assert_eq!(spec.create().unwrap().command(), "hello");
+/// # let spec: &PluginSpec<dyn CliPlugin> =
+/// #     &<Db as Declared<{ plux_runtime::__private::key(NAMESPACE, "db") }>>::SPEC;
+/// # assert_eq!(spec.create().unwrap().command(), "memory:");
+/// ```
+///
+/// # On a `fn`: a function plugin
+///
+/// The plugin is a `FunctionPlugin<fn(..) -> R>` with the function's signature, so the
+/// namespace's manager is a `PluginManager<FunctionPlugin<fn(&Runtime)>>` for
+/// `fn configure(runtime: &Runtime)`. A loaded function plugin is called like the function:
+/// `plugin(&runtime)`. The function must be a free `fn` with one concrete signature: not
+/// `async`, not generic (lifetime parameters are fine), no `impl Trait`. Arguments:
+///
+/// | argument | value |
+/// |---|---|
+/// | `namespace` | required: a string literal, or the path of a `const` of the same crate holding one |
+/// | `name` | optional: the same; by default the function's name (`r#type` is named `type`) |
+/// | `should_load` | optional: `true`, `false` or the path of a `fn() -> bool`; false disables the plugin |
+/// | `load` | optional: the path of a `fn()` or `fn() -> Result<(), E>` (`E: Into<BoxError>`) the manager runs when it loads the plugin |
+///
+/// The `load` hook takes no arguments: a function plugin's type does not name the manager's
+/// load-argument type, so any manager may load it and there is nothing typed to pass. A
+/// plugin that needs the load arguments is better written as a plugin type.
+///
+/// ```
+/// use plux_runtime::{FunctionPlugin, Plugin, plugin};
+/// # use plux_runtime::{__private::Declared, PluginSpec};
+///
+/// pub struct Runtime {
+///     pub log_level: &'static str,
+/// }
+///
+/// #[plugin(namespace = "localstack.configurators")]
+/// pub fn configure_logging(runtime: &Runtime) -> String {
+///     format!("logging at {}", runtime.log_level)
+/// }
+///
+/// fn on_ci() -> bool {
+///     std::env::var_os("CI").is_some()
+/// }
+///
+/// #[plugin(namespace = "localstack.configurators", name = "ci", should_load = on_ci)]
+/// pub fn configure_ci(runtime: &Runtime) -> String {
+///     format!("ci at {}", runtime.log_level)
+/// }
+///
+/// // The interface of the namespace, as a manager names it:
+/// type Configurator = FunctionPlugin<fn(&Runtime) -> String>;
+/// # let spec: &PluginSpec<Configurator> = &<configure_logging as Declared<
+/// #     { plux_runtime::__private::key("localstack.configurators", "configure_logging") },
+/// # >>::SPEC;
+/// # let plugin = spec.create().unwrap();
+/// # assert!(Plugin::<()>::should_load(&*plugin));
+/// # assert_eq!(plugin(&Runtime { log_level: "debug" }), "logging at debug");
+/// ```
+///
+/// One item may carry several `#[plugin]` attributes, to declare it in several namespaces
+/// (or under several names).
+///
+/// # Errors
+///
+/// Bad arguments fail to compile, pointing at the argument: an unknown or repeated key, a
+/// missing `namespace` (or `name` on a type), a value that is not a literal or a path, and a
+/// malformed literal namespace (letters, digits, `_`, `-`, `.` only) or name (not empty, no
+/// `=`, no control characters, no leading or trailing whitespace, not starting with `[`).
+/// A namespace or name given as a `const` is checked when the crate compiles.
+///
+/// # Expansion
+///
+/// The item is kept unchanged. Beside it the attribute implements
+/// `plux_runtime::__private::Declared<{ key(namespace, name) }>` (a hidden trait) for the
+/// plugin type, or for a hidden `struct` named like the function (the function and the
+/// struct share the path `module::function`, one a value, the other a type). The registry
+/// that `cargo plux` generates reads each plugin's spec through that impl. The function's
+/// `#[cfg]` attributes are copied to what the attribute emits.
 #[proc_macro_attribute]
-pub fn plugin(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn plugin(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::plugin(args.into(), item.into()).into()
 }

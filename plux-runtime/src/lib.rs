@@ -5,6 +5,7 @@
 mod error;
 mod filter;
 mod function;
+mod include;
 mod listener;
 mod manager;
 mod registry;
@@ -18,3 +19,10 @@ pub use registry::{PluginEntry, PluginFinder, Registry, install, installed};
 pub use spec::{BoxError, Plugin, PluginSpec};
 // Owners add their `pub use` lines below (manager/listener/filter/error: runtime helper;
 // function + the `plugin` attribute re-export: macros helper).
+pub use function::FunctionPlugin;
+#[doc(inline)]
+pub use plux_macros::plugin;
+pub use error::{Cause, Disabled, Panicked, PatternError, PluginError};
+pub use filter::{MatchingPluginFilter, PluginFilter, PluginPattern, global_plugin_filter};
+pub use listener::PluginLifecycleListener;
+pub use manager::{PluginContainer, PluginManager, PluginManagerBuilder};

@@ -3,6 +3,8 @@
 
 pub use crate::registry::{PluginEntry, Registry};
 pub use crate::spec::PluginSpec;
+// Helpers of generated registration code (owned by plux-build's codegen).
+pub use crate::include::{Absent, DeclaredProbe, SpecProbe, compact, count_present, spec_is};
 
 /// A plugin declared with `#[plugin]` on a type or a function, keyed by
 /// [`key`]`(namespace, name)`.
@@ -41,6 +43,133 @@ pub const fn key(namespace: &str, name: &str) -> u64 {
     hash
 }
 
+// Helpers of the `#[plugin]` attribute's expansion (owned by plux-macros).
+pub use crate::function::FunctionPlugin;
+pub use std::boxed::Box;
+pub use std::result::Result::{Err, Ok};
+
+use crate::BoxError;
+
+/// What a function plugin's `load` hook may return: `()` or `Result<(), E>`.
+#[diagnostic::on_unimplemented(
+    message = "a `load` hook must return `()` or `Result<(), E>` with `E: Into<BoxError>`, not `{Self}`",
+    label = "this hook returns `{Self}`"
+)]
+pub trait LoadOutput {
+    /// The hook's outcome as a load result.
+    fn into_load_result(self) -> Result<(), BoxError>;
+}
+
+impl LoadOutput for () {
+    fn into_load_result(self) -> Result<(), BoxError> {
+        Ok(())
+    }
+}
+
+impl<E: Into<BoxError>> LoadOutput for Result<(), E> {
+    fn into_load_result(self) -> Result<(), BoxError> {
+        self.map_err(Into::into)
+    }
+}
+
+/// The outcome of a `load` hook as a load result.
+pub fn load_result<T: LoadOutput>(output: T) -> Result<(), BoxError> {
+    output.into_load_result()
+}
+
+/// The result of a `try_factory`, with the error boxed.
+pub fn try_factory_result<T, E: Into<BoxError>>(result: Result<T, E>) -> Result<T, BoxError> {
+    result.map_err(Into::into)
+}
+
+/// Checks a namespace given as a `const` (the attribute checks literals itself); the
+/// attribute's expansion panics at compile time with the message. Fails when it is empty or
+/// has an ASCII character other than letters, digits, `_`, `-`, `.`; non-ASCII characters are
+/// left to `cargo plux`, which checks they are letters or digits.
+pub const fn check_namespace(namespace: &str) -> Result<(), &'static str> {
+    let bytes = namespace.as_bytes();
+    if bytes.is_empty() {
+        return Err("plux: the plugin namespace is empty");
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() && !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.') {
+            return Err(
+                "plux: the plugin namespace may only contain letters, digits, `_`, `-` and `.`",
+            );
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Checks a plugin name given as a `const`, like [`check_namespace`]: fails when it is empty,
+/// contains `=` or a control character, has leading or trailing whitespace, or starts with `[`.
+pub const fn check_name(name: &str) -> Result<(), &'static str> {
+    let bytes = name.as_bytes();
+    if bytes.is_empty() {
+        return Err("plux: the plugin name is empty");
+    }
+    if bytes[0] == b'[' {
+        return Err("plux: the plugin name starts with `[`");
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'=' {
+            return Err("plux: the plugin name contains `=`");
+        }
+        // C0 controls and DEL; C1 controls are U+0080..=U+009F, encoded 0xC2 0x80..=0x9F.
+        if b < 0x20 || b == 0x7f || (b == 0xc2 && i + 1 < bytes.len() && bytes[i + 1] <= 0x9f) {
+            return Err("plux: the plugin name contains a control character");
+        }
+        i += 1;
+    }
+    if is_whitespace(first_char(bytes)) || is_whitespace(last_char(bytes)) {
+        return Err("plux: the plugin name has leading or trailing whitespace");
+    }
+    Ok(())
+}
+
+const fn is_whitespace(c: u32) -> bool {
+    match char::from_u32(c) {
+        Some(c) => c.is_whitespace(),
+        None => false,
+    }
+}
+
+/// The first code point of non-empty UTF-8.
+const fn first_char(bytes: &[u8]) -> u32 {
+    let b = bytes[0];
+    let (len, init) = if b < 0x80 {
+        (1, b as u32)
+    } else if b >= 0xf0 {
+        (4, (b & 0x07) as u32)
+    } else if b >= 0xe0 {
+        (3, (b & 0x0f) as u32)
+    } else {
+        (2, (b & 0x1f) as u32)
+    };
+    let mut c = init;
+    let mut i = 1;
+    while i < len {
+        c = (c << 6) | (bytes[i] & 0x3f) as u32;
+        i += 1;
+    }
+    c
+}
+
+/// The last code point of non-empty UTF-8.
+const fn last_char(bytes: &[u8]) -> u32 {
+    let mut start = bytes.len() - 1;
+    while start > 0 && bytes[start] & 0xc0 == 0x80 {
+        start -= 1;
+    }
+    let (_, tail) = bytes.split_at(start);
+    first_char(tail)
+}
+
 #[cfg(test)]
 mod tests {
     use super::key;
@@ -50,5 +179,40 @@ mod tests {
         assert_ne!(key("a.b", "c"), key("a", "b.c"));
         assert_ne!(key("ab", ""), key("a", "b"));
         assert_eq!(key("ns", "x"), key("ns", "x"));
+    }
+
+    #[test]
+    fn const_checks_decode_first_and_last_characters() {
+        use super::{first_char, last_char};
+        assert_eq!(first_char("\u{3000}x".as_bytes()), 0x3000);
+        assert_eq!(last_char("x\u{a0}".as_bytes()), 0xa0);
+        assert_eq!(last_char("x\u{1f600}".as_bytes()), 0x1f600);
+        assert_eq!(first_char("é".as_bytes()), 0xe9);
+    }
+
+    #[test]
+    fn const_checks_accept_well_formed_strings() {
+        assert_eq!(super::check_name("my plugin.v2 (é)"), Ok(()));
+        assert_eq!(super::check_namespace("localstack.plugins-ä_1"), Ok(()));
+    }
+
+    #[test]
+    fn const_checks_reject_what_the_attribute_rejects() {
+        use super::{check_name, check_namespace};
+        for bad in [
+            "",
+            "a=b",
+            " a",
+            "a\u{3000}",
+            "a\tb",
+            "a\u{85}b",
+            "a\u{7f}",
+            "[a",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+        for bad in ["", "a b", "a/b", "a:b"] {
+            assert!(check_namespace(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -17,6 +17,7 @@ pub struct PluginEntry {
     name: &'static str,
     value: &'static str,
     spec: &'static (dyn Any + Send + Sync),
+    interface: fn() -> &'static str,
 }
 
 impl PluginEntry {
@@ -24,12 +25,16 @@ impl PluginEntry {
     ///
     /// Generated registration code builds entries with this; the namespace and name must be
     /// those of the spec.
-    pub const fn new<P: ?Sized + 'static>(value: &'static str, spec: &'static PluginSpec<P>) -> Self {
+    pub const fn new<P: ?Sized + 'static>(
+        value: &'static str,
+        spec: &'static PluginSpec<P>,
+    ) -> Self {
         Self {
             namespace: spec.namespace(),
             name: spec.name(),
             value,
             spec,
+            interface: std::any::type_name::<P>,
         }
     }
 
@@ -69,6 +74,22 @@ impl PluginEntry {
     pub fn spec<P: ?Sized + 'static>(&self) -> Option<&'static PluginSpec<P>> {
         self.spec.downcast_ref::<PluginSpec<P>>()
     }
+
+    /// The interface of the spec, e.g. `dyn my_crate::CliPlugin`, for messages (the text is
+    /// the compiler's, as [`std::any::type_name`] gives it).
+    ///
+    /// ```
+    /// use plux_runtime::{Plugin, PluginEntry, PluginSpec};
+    ///
+    /// struct Noop;
+    /// impl Plugin for Noop {}
+    /// static NOOP: PluginSpec<dyn Plugin> = PluginSpec::new("demo", "noop", || Box::new(Noop));
+    ///
+    /// assert_eq!(PluginEntry::of(&NOOP).interface_type_name(), "dyn plux_runtime::spec::Plugin");
+    /// ```
+    pub fn interface_type_name(&self) -> &'static str {
+        (self.interface)()
+    }
 }
 
 impl fmt::Debug for PluginEntry {
@@ -92,7 +113,10 @@ pub trait PluginFinder: Send + Sync {
 
 impl PluginFinder for [PluginEntry] {
     fn find_plugins(&self, namespace: &str) -> Vec<PluginEntry> {
-        self.iter().filter(|e| e.namespace == namespace).copied().collect()
+        self.iter()
+            .filter(|e| e.namespace == namespace)
+            .copied()
+            .collect()
     }
 }
 

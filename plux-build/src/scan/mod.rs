@@ -1,1 +1,317 @@
 //! The source scanner: walks module trees and finds plugin declarations with syn.
+//!
+//! Nothing is compiled or run. The scanner follows a crate's module tree the way rustc does
+//! (`mod x;` → `x.rs` or `x/mod.rs`, `#[path]`, inline modules), parses each reached file
+//! once (in parallel, with rayon) and recognises the three declaration forms of
+//! `ARCHITECTURE.md`:
+//!
+//! - a `static`/`const` whose type is `PluginSpec<..>` ([`Kind::Spec`](crate::Kind::Spec)),
+//! - `#[plugin(..)]` on `impl Trait for Type` ([`Kind::Type`](crate::Kind::Type)),
+//! - `#[plugin(..)]` on a `fn` ([`Kind::Function`](crate::Kind::Function)).
+//!
+//! Problems in the sources (a file that does not parse, a missing module file, a plugin in a
+//! private module, a bad name, ...) become [`Diagnostic`]s; the scan always goes on, so one
+//! run reports every problem. Only invalid options are an `Err`.
+//!
+//! Duplicates are a property of the whole dependency graph, so [`scan_target`] does not report
+//! them: call [`duplicates`] on everything that goes into one registry.
+//!
+//! # Example
+//!
+//! ```
+//! use plux_build::scan::{CrateTarget, ScanOptions, TargetKind, scan_target};
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::create_dir(dir.path().join("src"))?;
+//! std::fs::write(
+//!     dir.path().join("src/lib.rs"),
+//!     r#"
+//!     pub static S3: PluginSpec<dyn Service> = PluginSpec::new("my.services", "s3", make);
+//!     "#,
+//! )?;
+//! let target = CrateTarget {
+//!     crate_name: "my_services".into(),
+//!     kind: TargetKind::Lib,
+//!     root: dir.path().join("src/lib.rs"),
+//!     package_root: dir.path().to_path_buf(),
+//! };
+//! let out = scan_target(&target, &ScanOptions::default())?;
+//! assert!(out.diagnostics.is_empty());
+//! assert_eq!(out.declarations[0].value, "my_services::S3");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Threads and spans
+//!
+//! Line numbers come from proc-macro2's `span-locations`. To keep memory flat the scanner
+//! calls `proc_macro2::extra::invalidate_current_thread_spans()` on the rayon worker after
+//! each file, so callers must not keep proc-macro2 spans of their own alive on rayon worker
+//! threads across a scan.
+
+mod cfg;
+mod filter;
+mod items;
+mod lex;
+mod modules;
+mod resolve;
+mod skim;
+mod tree;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::error::{Error, Result};
+use crate::model::Declaration;
+
+pub use validate::{validate_name, validate_namespace};
+
+/// What kind of cargo target a crate root is; decides how values are spelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TargetKind {
+    /// A library: values are `crate_name::module::Item`, and every module on the way and the
+    /// item itself must be `pub` (the host reaches them from another crate).
+    Lib,
+    /// A binary: values are `crate::module::Item` (the registry lives in the same crate).
+    Bin,
+}
+
+/// One crate to scan: a cargo target's root file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrateTarget {
+    /// The crate name as Rust code spells it (`-` replaced by `_`).
+    pub crate_name: String,
+    /// Library or binary.
+    pub kind: TargetKind,
+    /// The crate root, e.g. `<package>/src/lib.rs`.
+    pub root: PathBuf,
+    /// The directory of the package's `Cargo.toml`; include/exclude file patterns are relative
+    /// to it.
+    pub package_root: PathBuf,
+}
+
+/// How to scan.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// Glob patterns; when non-empty only declarations in matching modules (and their
+    /// submodules) are kept. A pattern matches the file path relative to the package root
+    /// (`src/services/**`) or the module path (`crate::services`, `crate::services::*`; the
+    /// crate's own name works in place of `crate`).
+    pub include: Vec<String>,
+    /// Glob patterns, matched like `include`; a matching file or module is not read, and
+    /// neither is anything below it.
+    pub exclude: Vec<String>,
+    /// Also scan code under `#[cfg(test)]` (its declarations then carry `cfg(test)`).
+    pub include_tests: bool,
+}
+
+/// What a scan found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScanOutput {
+    /// Declarations, sorted by namespace, name, then value.
+    pub declarations: Vec<Declaration>,
+    /// Problems, sorted by location.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every file read, sorted (for `cargo:rerun-if-changed`).
+    pub files: Vec<PathBuf>,
+    /// Every directory where a module file was looked for, sorted (a file appearing there can
+    /// change the module tree).
+    pub dirs: Vec<PathBuf>,
+}
+
+impl ScanOutput {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Scans one crate from its root file, following its module tree.
+///
+/// Returns `Err` only for invalid options ([`Error::Config`], such as a bad glob); problems in
+/// the sources are diagnostics in the output.
+pub fn scan_target(target: &CrateTarget, options: &ScanOptions) -> Result<ScanOutput> {
+    scan_target_with(target, options, true)
+}
+
+/// [`scan_target`], with the prefilter (`prefilter = true`) or parsing every file with syn;
+/// for tests and benchmarks that check the prefilter changes nothing.
+#[doc(hidden)]
+pub fn scan_target_with(
+    target: &CrateTarget,
+    options: &ScanOptions,
+    prefilter: bool,
+) -> Result<ScanOutput> {
+    let env = tree::Env {
+        prefix: match target.kind {
+            TargetKind::Lib => target.crate_name.clone(),
+            TargetKind::Bin => "crate".to_owned(),
+        },
+        check_visibility: target.kind == TargetKind::Lib,
+        follow_mods: true,
+        include_tests: options.include_tests,
+        filter: filter::Filter::new(options, &target.crate_name, &target.package_root)?,
+        prefilter,
+    };
+    let root = tree::Job::root(&env, target.root.clone(), Vec::new());
+    Ok(finish(tree::walk(&env, root.into_iter().collect())))
+}
+
+/// Scans a directory (`cargo plux discover --path DIR`).
+///
+/// The first of `DIR/src/lib.rs`, `DIR/lib.rs` (library roots: values start with `crate_name`)
+/// and `DIR/src/main.rs` (a binary root: values start with `crate`) that exists is scanned like
+/// [`scan_target`] does. Without one, every `.rs` file under `DIR` is scanned on its own as the
+/// module its relative path names (`DIR/a/b.rs` is `crate_name::a::b`, `a/mod.rs` is
+/// `crate_name::a`), without following its `mod x;` items and without visibility checks.
+/// Symlinks are not followed; `target`, hidden, and (unless `include_tests`) `tests`, `benches`
+/// and `examples` directories are skipped.
+pub fn scan_dir(dir: &Path, crate_name: &str, options: &ScanOptions) -> Result<ScanOutput> {
+    scan_dir_with(dir, crate_name, options, true)
+}
+
+/// [`scan_dir`], with or without the prefilter (see [`scan_target_with`]).
+#[doc(hidden)]
+pub fn scan_dir_with(
+    dir: &Path,
+    crate_name: &str,
+    options: &ScanOptions,
+    prefilter: bool,
+) -> Result<ScanOutput> {
+    for (candidate, kind) in [
+        ("src/lib.rs", TargetKind::Lib),
+        ("lib.rs", TargetKind::Lib),
+        ("src/main.rs", TargetKind::Bin),
+    ] {
+        let root = dir.join(candidate);
+        if root.is_file() {
+            let target = CrateTarget {
+                crate_name: crate_name.to_owned(),
+                kind,
+                root,
+                package_root: dir.to_path_buf(),
+            };
+            return scan_target_with(&target, options, prefilter);
+        }
+    }
+    let env = tree::Env {
+        prefix: crate_name.to_owned(),
+        check_visibility: false,
+        follow_mods: false,
+        include_tests: options.include_tests,
+        filter: filter::Filter::new(options, crate_name, dir)?,
+        prefilter,
+    };
+    let (jobs, mut diagnostics) = tree::loose_files(&env, dir);
+    let mut collected = tree::walk(&env, jobs);
+    collected.diagnostics.append(&mut diagnostics);
+    Ok(finish(collected))
+}
+
+fn finish(collected: tree::Collected) -> ScanOutput {
+    let tree::Collected {
+        mut files,
+        mut dirs,
+        decls,
+        mut consts,
+        mut diagnostics,
+    } = collected;
+    // Collected in file order, which varies; notes list candidates in this order.
+    consts.sort_by(|a, b| {
+        (&a.ident, &a.module, &a.location).cmp(&(&b.ident, &b.module, &b.location))
+    });
+    let mut declarations = resolve::resolve(decls, &consts, &mut diagnostics);
+    declarations.sort();
+    declarations.dedup();
+    sort_diagnostics(&mut diagnostics);
+    files.sort();
+    files.dedup();
+    dirs.sort();
+    dirs.dedup();
+    ScanOutput {
+        declarations,
+        diagnostics,
+        files,
+        dirs,
+    }
+}
+
+/// Sorts diagnostics by location (unlocated first), then by the rest, and drops exact repeats.
+pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.cmp(b)));
+    diagnostics.dedup();
+}
+
+/// Reports every `(namespace, name)` declared more than once, as an error at the first place
+/// (by location) with a note naming each other place.
+///
+/// Two declarations that are both under `#[cfg]`, with different predicates, may never be
+/// compiled together; they get a warning instead.
+///
+/// ```
+/// use std::path::PathBuf;
+/// use plux_build::{Declaration, Kind, Location};
+///
+/// let decl = |file: &str, value: &str| Declaration {
+///     namespace: "ns".into(),
+///     name: "s3".into(),
+///     value: value.into(),
+///     kind: Kind::Spec,
+///     cfg: Vec::new(),
+///     location: Location { file: PathBuf::from(file), line: 1, column: 1 },
+/// };
+/// let found = plux_build::scan::duplicates(&[decl("a.rs", "a::S3"), decl("b.rs", "b::S3")]);
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].message, "duplicate plugin `s3` in namespace `ns`");
+/// assert_eq!(found[0].notes, ["also declared at b.rs:1:1 (`b::S3`)"]);
+/// ```
+pub fn duplicates(decls: &[Declaration]) -> Vec<Diagnostic> {
+    let mut sorted: Vec<&Declaration> = decls.iter().collect();
+    sorted.sort_by(|a, b| {
+        (&a.namespace, &a.name, &a.location, &a.value).cmp(&(
+            &b.namespace,
+            &b.name,
+            &b.location,
+            &b.value,
+        ))
+    });
+    let mut out = Vec::new();
+    for group in sorted.chunk_by(|a, b| a.namespace == b.namespace && a.name == b.name) {
+        let [first, rest @ ..] = group else { continue };
+        if rest.is_empty() {
+            continue;
+        }
+        let exclusive =
+            group.iter().all(|d| !d.cfg.is_empty()) && !group.iter().all(|d| d.cfg == first.cfg);
+        let message = format!(
+            "duplicate plugin `{}` in namespace `{}`",
+            first.name, first.namespace
+        );
+        let mut diagnostic = Diagnostic::error(Some(first.location.clone()), message);
+        if exclusive {
+            diagnostic.severity = Severity::Warning;
+        }
+        for other in rest {
+            diagnostic = diagnostic.with_note(format!(
+                "also declared at {} (`{}`)",
+                other.location, other.value
+            ));
+        }
+        diagnostic = diagnostic.with_help(if exclusive {
+            "the declarations are under different `#[cfg]`s; make sure they never hold together"
+        } else {
+            "rename one of them, or remove one"
+        });
+        out.push(diagnostic);
+    }
+    sort_diagnostics(&mut out);
+    out
+}
+
+/// Builds the `Error::Config` for an invalid glob.
+fn bad_pattern(pattern: &str, err: &globset::Error) -> Error {
+    Error::Config(format!(
+        "invalid include/exclude pattern `{pattern}`: {}; fix the glob",
+        err.kind()
+    ))
+}

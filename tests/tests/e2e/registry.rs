@@ -1,1 +1,451 @@
-//! Registration code and build.rs mode on the demo workspace.
+//! Registration code and build.rs mode on the demo workspace: the hosts are built and run in
+//! both modes, with and without a feature, after adding and removing plugins, and with a
+//! dependency consumed as a packaged crate.
+//!
+//! Every fixture build shares one target directory (`target/e2e-fixtures`), so the plux crates
+//! and their dependencies compile once per test run. Cargo hashes workspace members by their
+//! path *inside* the workspace, so two copies of the demo would share (and race on) artifacts
+//! and build script outputs: each test gives its copy's members a version of its own. Builds
+//! and runs are serialized by a lock (a binary must not be rebuilt by another test between its
+//! build and its run).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
+
+use plux_e2e::{Project, repo_root};
+
+fn target_dir() -> PathBuf {
+    repo_root().join("target").join("e2e-fixtures")
+}
+
+fn lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `cargo <args>` in the project with the shared target directory, offline.
+fn cargo(project: &Project, args: &[&str]) -> Output {
+    let mut command: Command = project.cargo(args);
+    command
+        .arg("--offline")
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_TERM_COLOR", "never")
+        .env_remove("RUSTFLAGS");
+    command.output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `cargo run -q -p <package> [--features ..]`; panics with stderr when it fails.
+fn run(project: &Project, package: &str, features: &[&str]) -> String {
+    let mut args = vec!["run", "-q", "-p", package];
+    if !features.is_empty() {
+        args.extend(["--features", features[0]]);
+    }
+    let output = cargo(project, &args);
+    assert!(
+        output.status.success(),
+        "cargo run -p {package} failed:\n{}",
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+/// The `<loaded|disabled|error> <namespace:name>` of each plugin line of a demo host's output.
+fn outcomes(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| !l.starts_with("log:"))
+        .map(|l| {
+            let mut words = l.split_whitespace();
+            let status = words.next().unwrap_or_default();
+            let id = words.next().unwrap_or_default().trim_end_matches(':');
+            format!("{status} {id}")
+        })
+        .collect()
+}
+
+/// A copy of the demo whose members have version `0.1.<id>`, distinct per test (see above).
+fn demo(id: u32) -> Project {
+    let project = Project::fixture("demo");
+    project.edit(
+        "Cargo.toml",
+        "[workspace.package]\nversion = \"0.1.0\"",
+        &format!("[workspace.package]\nversion = \"0.1.{id}\""),
+    );
+    project
+}
+
+fn entrypoints(project: &Project) {
+    let output = project.plux(["entrypoints"]).output().unwrap();
+    assert!(
+        output.status.success(),
+        "entrypoints failed:\n{}",
+        text(&output.stderr)
+    );
+}
+
+const EVERY_NAMESPACE: &[&str] = &[
+    "loaded localstack.plugins.services:dynamodb",
+    "error localstack.plugins.services:kinesis",
+    "loaded localstack.plugins.services:s3",
+    "disabled localstack.plugins.services:sqs",
+    "loaded localstack.plugins.cli:start",
+    "loaded localstack.plugins.cli:status",
+    "loaded localstack.plugins.cli:version",
+    "loaded localstack.configurators:configure_logging",
+];
+
+/// The reasons a demo host gives for its disabled and failed plugins.
+fn assert_reasons(stdout: &str) {
+    assert!(
+        stdout.lines().any(
+            |l| l.starts_with("error    localstack.plugins.services:kinesis")
+                && l.contains("kinesis needs a license key")
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(
+            |l| l.starts_with("disabled localstack.plugins.services:sqs")
+                && l.contains("Load condition for plugin was false")
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn committed_registry_is_current_and_the_host_loads_every_namespace() {
+    let project = demo(2);
+    let check = project.plux(["entrypoints", "--check"]).output().unwrap();
+    assert!(
+        check.status.success(),
+        "the demo's committed files are stale:\n{}",
+        text(&check.stdout)
+    );
+
+    let _guard = lock();
+    let stdout = run(&project, "host", &[]);
+    assert_eq!(outcomes(&stdout), EVERY_NAMESPACE, "{stdout}");
+    assert!(
+        stdout.contains("(crate::app::Version)"),
+        "the binary's own plugin: {stdout}"
+    );
+    assert!(stdout.contains("log: logging configured"), "{stdout}");
+
+    // The gated configurator is there exactly when `hooks/debug` is on, the optional
+    // dependency's service exactly when the host's `lambda` feature is.
+    assert!(
+        !stdout.contains("dump_state") && !stdout.contains("lambda"),
+        "{stdout}"
+    );
+    let stdout = run(&project, "host", &["debug,lambda"]);
+    assert!(
+        stdout.contains("loaded   localstack.configurators:dump_state"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("log: state dumped"), "{stdout}");
+    assert!(
+        stdout.contains("loaded   localstack.plugins.services:lambda (extras::LAMBDA)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn buildrs_host_loads_the_same_plugins_with_and_without_the_feature() {
+    let project = demo(3);
+    let _guard = lock();
+    let stdout = run(&project, "host-buildrs", &[]);
+    assert_eq!(outcomes(&stdout), EVERY_NAMESPACE, "{stdout}");
+    assert!(
+        !stdout.contains("dump_state") && !stdout.contains("lambda"),
+        "{stdout}"
+    );
+    let stdout = run(&project, "host-buildrs", &["debug,lambda"]);
+    assert!(
+        stdout.contains("loaded   localstack.configurators:dump_state"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("loaded   localstack.plugins.services:lambda (extras::LAMBDA)"),
+        "{stdout}"
+    );
+
+    // The script runs inside `cargo build --locked --offline` (an edit makes it re-run); a
+    // no-op rebuild then does not re-run it, and the script declared its inputs.
+    let lib = project.read("services/src/lib.rs");
+    project.write("services/src/lib.rs", &format!("{lib}// edited\n"));
+    let output = cargo(&project, &["build", "--locked", "-p", "host-buildrs"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let output = cargo(&project, &["build", "-v", "--locked", "-p", "host-buildrs"]);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("Fresh host-buildrs"), "{stderr}");
+    let outputs: Vec<_> = walkdir::WalkDir::new(target_dir().join("debug/build"))
+        .max_depth(2)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "output")
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .filter(|o| o.contains(&project.root().display().to_string()))
+        .collect();
+    assert!(
+        !outputs.is_empty(),
+        "no build script output for this copy of the demo"
+    );
+    let services = project.join("services/src/lib.rs").display().to_string();
+    assert!(
+        outputs
+            .iter()
+            .all(|o| o.contains(&format!("cargo:rerun-if-changed={services}\n"))),
+        "{outputs:?}"
+    );
+    assert!(
+        outputs
+            .iter()
+            .all(|o| o.lines().all(|l| l.starts_with("cargo:rerun-if-changed="))),
+        "{outputs:?}"
+    );
+}
+
+const SNS: &str = "\n/// Amazon SNS.\npub static SNS: PluginSpec<dyn ServicePlugin> =\n    PluginSpec::new(\"localstack.plugins.services\", \"sns\", || Box::new(Service::new(\"sns\")));\n";
+
+#[test]
+fn an_added_plugin_is_loaded_in_both_modes() {
+    let project = demo(4);
+    let lib = project.read("services/src/lib.rs");
+    project.write("services/src/lib.rs", &format!("{lib}{SNS}"));
+    let _guard = lock();
+    // build.rs mode picks it up on the next build.
+    let stdout = run(&project, "host-buildrs", &[]);
+    assert!(
+        stdout.contains("loaded   localstack.plugins.services:sns"),
+        "{stdout}"
+    );
+    // Committed mode: `--check` sees the registry is stale, `cargo plux entrypoints` fixes it.
+    let check = project.plux(["entrypoints", "--check"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        text(&check.stdout).contains("host/src/plux_registry.rs"),
+        "{}",
+        text(&check.stdout)
+    );
+    entrypoints(&project);
+    assert!(
+        project
+            .read("host/src/plux_registry.rs")
+            .contains("pub(super) use ::services::SNS as")
+    );
+    let stdout = run(&project, "host", &[]);
+    assert!(
+        stdout.contains("loaded   localstack.plugins.services:sns"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_removed_plugin_fails_the_committed_build_with_a_hint_until_entrypoints() {
+    let project = demo(5);
+    project.edit(
+        "services/src/lib.rs",
+        "pub static S3:",
+        "pub static S3_LEGACY:",
+    );
+    let _guard = lock();
+    let output = cargo(&project, &["build", "-p", "host"]);
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success(), "a stale registry compiled");
+    // rustc prints the failing line of the registry, and the hint is on it.
+    assert!(
+        stderr.contains("unresolved import `services::S3`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("host/src/plux_registry.rs"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "// stale? run `cargo plux entrypoints` (`localstack.plugins.services:s3` from the"
+        ),
+        "{stderr}"
+    );
+    entrypoints(&project);
+    let stdout = run(&project, "host", &[]);
+    assert!(
+        stdout.contains("loaded   localstack.plugins.services:s3"),
+        "the renamed static keeps its plugin name: {stdout}"
+    );
+    // build.rs mode regenerates: no stale registry to fail on.
+    let stdout = run(&project, "host-buildrs", &[]);
+    assert!(stdout.contains("(services::S3_LEGACY)"), "{stdout}");
+}
+
+#[test]
+fn a_renamed_plugin_fails_the_committed_build_with_the_stale_message() {
+    let project = demo(6);
+    project.edit(
+        "services/src/lib.rs",
+        "\"s3\", || Box::new(Service::new(\"s3\"))",
+        "\"s4\", || Box::new(Service::new(\"s4\"))",
+    );
+    project.edit("cli/src/lib.rs", "name = \"start\"", "name = \"begin\"");
+    let _guard = lock();
+    let output = cargo(&project, &["build", "-p", "host"]);
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success(), "a stale registry compiled");
+    assert!(
+        stderr.contains(
+            "stale plux registry: `localstack.plugins.services:s3` (from the sources of package `services`) is no longer declared at `services::S3`; run `cargo plux entrypoints`"
+        ),
+        "{stderr}"
+    );
+    // The type plugin no longer implements `Declared` for its old key; the hint is on the line.
+    // (rustc cuts long lines at the terminal width, so only the start of the hint is certain.)
+    assert!(
+        stderr.contains("is not implemented for `cli::Start`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Declared< // stale? run `cargo plux entrypoints`"),
+        "{stderr}"
+    );
+    entrypoints(&project);
+    let stdout = run(&project, "host", &[]);
+    assert!(
+        stdout.contains("loaded   localstack.plugins.services:s4"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("loaded   localstack.plugins.cli:begin"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn plugins_of_a_packaged_dependency_are_found_through_its_plux_json() {
+    let project = demo(7);
+    let _guard = lock();
+    let output = cargo(
+        &project,
+        &[
+            "package",
+            "--no-verify",
+            "--exclude-lockfile",
+            "-p",
+            "services",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "cargo package failed:\n{}",
+        text(&output.stderr)
+    );
+    let list = cargo(&project, &["package", "--list", "-p", "services"]);
+    assert!(
+        text(&list.stdout).lines().any(|l| l == "plux.json"),
+        "plux.json is not packaged:\n{}",
+        text(&list.stdout)
+    );
+
+    // Unpack the .crate outside the workspace members and consume it instead of the member.
+    let vendor = project.join("vendor");
+    std::fs::create_dir_all(&vendor).unwrap();
+    let crate_file = target_dir().join("package/services-0.1.7.crate");
+    let status = Command::new("tar")
+        .arg("xzf")
+        .arg(&crate_file)
+        .arg("-C")
+        .arg(&vendor)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::remove_dir_all(project.join("services")).unwrap();
+    project.edit("Cargo.toml", "\"services\", ", "");
+    project.edit(
+        "Cargo.toml",
+        "[workspace.package]",
+        "exclude = [\"vendor\"]\n\n[workspace.package]",
+    );
+    project.edit(
+        "Cargo.toml",
+        "services = { path = \"services\" }",
+        "services = { path = \"vendor/services-0.1.7\" }",
+    );
+    let runtime = repo_root()
+        .join("plux-runtime")
+        .display()
+        .to_string()
+        .replace('\\', "/");
+    let manifest = project.read("Cargo.toml");
+    project.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[patch.crates-io]\napi = {{ path = \"api\" }}\nplux-runtime = {{ path = \"{runtime}\" }}\n"),
+    );
+    drop(_guard);
+
+    entrypoints(&project);
+    let registry = project.read("host/src/plux_registry.rs");
+    assert!(
+        registry.contains("from `plux.json of services 0.1.7`"),
+        "{registry}"
+    );
+    let _guard = lock();
+    for host in ["host", "host-buildrs"] {
+        let stdout = run(&project, host, &[]);
+        assert_eq!(outcomes(&stdout), EVERY_NAMESPACE, "{host}: {stdout}");
+    }
+}
+
+/// Turns a seed fixture's host into a build.rs-mode host (its `main.rs` already includes the
+/// registry), builds and runs it.
+fn run_seed(fixture: &str, manifest: &str, package: &str) -> String {
+    let project = Project::fixture(fixture);
+    let build = repo_root()
+        .join("plux-build")
+        .display()
+        .to_string()
+        .replace('\\', "/");
+    let dir = std::path::Path::new(manifest).parent().unwrap();
+    project.write(
+        dir.join("build.rs"),
+        "fn main() {\n    plux_build::build();\n}\n",
+    );
+    let text_manifest = project.read(manifest);
+    project.write(
+        manifest,
+        &format!("{text_manifest}\n[build-dependencies]\nplux-build = {{ path = \"{build}\" }}\n"),
+    );
+    let _guard = lock();
+    run(&project, package, &[])
+}
+
+#[test]
+fn seed_fixture_hosts_build_and_run() {
+    let stdout = run_seed("service-specs", "host/Cargo.toml", "ls-host");
+    assert!(stdout.contains("service: "), "{stdout}");
+    let stdout = run_seed("cli-types", "Cargo.toml", "cli-types");
+    assert!(stdout.contains("command: "), "{stdout}");
+    let stdout = run_seed("function-hooks", "Cargo.toml", "ls-hooks");
+    assert!(!stdout.trim().is_empty(), "{stdout}");
+}
+
+#[test]
+fn a_plux_error_fails_the_build_script_with_a_message_not_a_panic() {
+    let project = demo(8);
+    let lib = project.read("cli/src/lib.rs");
+    project.write(
+        "cli/src/lib.rs",
+        &format!("{lib}\n/// Clashes with `services::S3`.\npub static S3: plux_runtime::PluginSpec<dyn api::ServicePlugin> =\n    plux_runtime::PluginSpec::new(\"localstack.plugins.services\", \"s3\", || Box::new(api::Service::new(\"s3\")));\n"),
+    );
+    let _guard = lock();
+    let output = cargo(&project, &["build", "-p", "host-buildrs"]);
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("plux error: 1 error(s) found; nothing was written"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("duplicate plugin `s3` in namespace `localstack.plugins.services`: declared by package `cli` (cli::S3) and by package `services` (services::S3)"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Registration modes compared on the demo workspace: a no-op `cargo build` of the host in
+# build.rs mode (`host-buildrs`) vs the same host with a committed registry (`host`), and the
+# rebuild after a one-file edit of a plugin crate. Prints medians and ratios (goal for the
+# no-op ratio: <= 1.10).
+#
+# Usage: bench/registry.sh [runs]   (default 15; works offline)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-15}"
+work=bench/work/registry
+rm -rf "$work" && mkdir -p "$work"
+cp -r fixtures/demo "$work/demo" && rm -rf "$work/demo/target"
+# Point the copy's plux paths back at this repository.
+sed -i "s|path = \"../../plux-|path = \"$PWD/plux-|" "$work/demo/Cargo.toml"
+cd "$work/demo"
+export CARGO_TARGET_DIR="$PWD/target" CARGO_TERM_COLOR=never
+
+now() { date +%s%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+# time_build <package> [prepare command]: median wall time (ms) of `cargo build -p <package>`
+time_build() {
+  local package=$1 prepare=${2:-true} t0 t1
+  for _ in $(seq "$runs"); do
+    eval "$prepare"
+    t0=$(now); cargo build -q --offline -p "$package"; t1=$(now)
+    echo $(( (t1 - t0) / 1000000 ))
+  done | median
+}
+
+cargo build -q --offline -p host -p host-buildrs
+edit='echo "// edit $RANDOM" >> services/src/lib.rs'
+noop_committed=$(time_build host)
+noop_buildrs=$(time_build host-buildrs)
+edit_committed=$(time_build host "$edit")
+edit_buildrs=$(time_build host-buildrs "$edit")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo "runs per figure: $runs (median wall time, ms)"
+echo "no-op build:        committed ${noop_committed} ms, build.rs ${noop_buildrs} ms, ratio $(ratio "$noop_buildrs" "$noop_committed")"
+echo "one-file edit:      committed ${edit_committed} ms, build.rs ${edit_buildrs} ms, ratio $(ratio "$edit_buildrs" "$edit_committed")"

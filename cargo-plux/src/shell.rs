@@ -1,0 +1,196 @@
+//! Where output goes: results on stdout, status and diagnostics on stderr (or JSON lines on
+//! stdout with `--message-format json`), colored as `--color` says.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use plux_build::{Diagnostic, Severity};
+
+use crate::args::{ColorChoice, GlobalArgs, MessageFormat};
+
+/// Output settings and helpers.
+pub struct Shell {
+    color: bool,
+    verbose: u8,
+    quiet: bool,
+    json: bool,
+    cwd: Option<PathBuf>,
+}
+
+const RESET: &str = "\x1b[0m";
+const BOLD: &str = "\x1b[1m";
+const RED: &str = "\x1b[1;31m";
+const YELLOW: &str = "\x1b[1;33m";
+const GREEN: &str = "\x1b[1;32m";
+const BLUE: &str = "\x1b[1;34m";
+
+impl Shell {
+    /// A shell without color, for tests.
+    #[cfg(test)]
+    pub fn plain() -> Self {
+        Self {
+            color: false,
+            verbose: 0,
+            quiet: false,
+            json: false,
+            cwd: None,
+        }
+    }
+
+    /// The shell the global flags ask for.
+    pub fn new(global: &GlobalArgs) -> Self {
+        let color = match global.color.or_else(color_from_env) {
+            Some(ColorChoice::Always) => true,
+            Some(ColorChoice::Never) => false,
+            Some(ColorChoice::Auto) | None => {
+                io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        Self {
+            color,
+            verbose: global.verbose,
+            quiet: global.quiet,
+            json: global.message_format == MessageFormat::Json,
+            cwd: std::env::current_dir().ok(),
+        }
+    }
+
+    /// Whether `--message-format json` is on.
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Whether `-v` was given.
+    pub fn verbose(&self) -> bool {
+        self.verbose > 0
+    }
+
+    /// `path` relative to the current directory when it is below it.
+    pub fn shown(&self, path: &Path) -> String {
+        let relative = self
+            .cwd
+            .as_deref()
+            .and_then(|cwd| path.strip_prefix(cwd).ok())
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(path);
+        relative.display().to_string()
+    }
+
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// A cargo-style status line on stderr (`       Wrote path`); not with `-q` or JSON.
+    pub fn status(&self, verb: &str, message: &str) {
+        if self.quiet || self.json {
+            return;
+        }
+        let verb = self.paint(GREEN, &format!("{verb:>12}"));
+        let _ = writeln!(io::stderr(), "{verb} {message}");
+    }
+
+    /// A status line shown only with `-v`.
+    pub fn verbose_status(&self, verb: &str, message: &str) {
+        if self.verbose() {
+            self.status(verb, message);
+        }
+    }
+
+    /// A `note: ...` on stderr (not with `-q` or JSON).
+    pub fn note(&self, message: &str) {
+        if !self.quiet && !self.json {
+            let _ = writeln!(io::stderr(), "{}: {message}", self.paint(BOLD, "note"));
+        }
+    }
+
+    /// A JSON line on stdout.
+    pub fn json_line(&self, value: &serde_json::Value) -> io::Result<()> {
+        writeln!(io::stdout().lock(), "{value}")
+    }
+
+    /// Prints diagnostics: rustc's format on stderr, or JSON lines on stdout. Paths are shown
+    /// relative to the current directory.
+    pub fn diagnostics(&self, diagnostics: &[Diagnostic]) -> io::Result<()> {
+        for diagnostic in diagnostics {
+            let mut diagnostic = diagnostic.clone();
+            if let Some(location) = &mut diagnostic.location {
+                location.file = PathBuf::from(self.shown(&location.file));
+            }
+            if let Some(cwd) = &self.cwd {
+                // notes name other places (`also declared at /abs/path:1:1`)
+                let prefix = format!("{}{}", cwd.display(), std::path::MAIN_SEPARATOR);
+                for note in &mut diagnostic.notes {
+                    *note = note.replace(&prefix, "");
+                }
+            }
+            if self.json {
+                self.json_line(&diagnostic.to_json())?;
+            } else {
+                let _ = writeln!(io::stderr(), "{}\n", self.render(&diagnostic));
+            }
+        }
+        Ok(())
+    }
+
+    fn render(&self, diagnostic: &Diagnostic) -> String {
+        if !self.color {
+            return diagnostic.to_string();
+        }
+        let level = match diagnostic.severity {
+            Severity::Error => self.paint(RED, "error"),
+            Severity::Warning => self.paint(YELLOW, "warning"),
+        };
+        let mut text = format!(
+            "{level}{}",
+            self.paint(BOLD, &format!(": {}", diagnostic.message))
+        );
+        if let Some(location) = &diagnostic.location {
+            text.push_str(&format!("\n {} {location}", self.paint(BLUE, "-->")));
+        }
+        for note in &diagnostic.notes {
+            text.push_str(&format!("\n  {} {note}", self.paint(BOLD, "= note:")));
+        }
+        if let Some(help) = &diagnostic.help {
+            text.push_str(&format!("\n  {} {help}", self.paint(BOLD, "= help:")));
+        }
+        text
+    }
+
+    /// `error: message` and the `Caused by:` chain on stderr.
+    pub fn error(&self, error: &anyhow::Error) {
+        let _ = writeln!(io::stderr(), "{}", self.error_text(error));
+    }
+
+    /// The text [`Shell::error`] prints.
+    pub fn error_text(&self, error: &anyhow::Error) -> String {
+        let mut text = format!("{}: {error}", self.paint(RED, "error"));
+        // A cause whose text its parent already shows (`cannot read x: <io error>`) adds nothing.
+        let messages: Vec<String> = error.chain().map(ToString::to_string).collect();
+        let causes: Vec<&String> = messages
+            .windows(2)
+            .filter(|pair| !pair[0].contains(pair[1].as_str()))
+            .map(|pair| &pair[1])
+            .collect();
+        if !causes.is_empty() {
+            text.push_str("\n\nCaused by:");
+            for cause in causes {
+                text.push_str(&format!("\n  {cause}"));
+            }
+        }
+        text
+    }
+}
+
+/// cargo's `CARGO_TERM_COLOR`, which cargo passes on to subcommands.
+fn color_from_env() -> Option<ColorChoice> {
+    match std::env::var("CARGO_TERM_COLOR").ok()?.as_str() {
+        "always" => Some(ColorChoice::Always),
+        "never" => Some(ColorChoice::Never),
+        "auto" => Some(ColorChoice::Auto),
+        _ => None,
+    }
+}

@@ -1,0 +1,446 @@
+//! Collecting a host's entries from its dependency graph (`cargo metadata`).
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use cargo_metadata::{
+    Dependency, DependencyKind, Metadata, MetadataCommand, NodeDep, Package, PackageId, Target,
+    TargetKind,
+};
+
+use cargo_metadata::cargo_platform::Platform;
+
+use crate::codegen::entry::{Origin, RegistryEntry};
+use crate::codegen::index_file::parse_index;
+use crate::codegen::registry_source;
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::error::{Error, Result};
+use crate::scan::{self, CrateTarget, ScanOptions};
+use crate::workspace::Workspace;
+
+/// What [`collect`] found for a host: its entries and every input that went into them.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// The entries (not yet validated or sorted; [`registry_source`] does that).
+    pub entries: Vec<RegistryEntry>,
+    /// Warnings met on the way (errors make [`collect`] fail).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files read: scanned sources and `plux.json` indexes.
+    pub files: BTreeSet<PathBuf>,
+    /// Module-tree directories the scanner looked into (new files there change the result).
+    pub dirs: BTreeSet<PathBuf>,
+    /// Where the registry is compiled: the crate name to write as `crate::` (a library-only
+    /// host), else `None`.
+    pub local_crate: Option<String>,
+}
+
+impl Collected {
+    /// Renders the registry source of the collected entries.
+    pub fn render(&self) -> Result<String> {
+        registry_source(self.entries.clone(), self.local_crate.as_deref())
+            .map_err(Error::Diagnostics)
+    }
+}
+
+fn is_lib(target: &Target) -> bool {
+    target.kind.iter().any(|k| {
+        matches!(
+            k,
+            TargetKind::Lib
+                | TargetKind::RLib
+                | TargetKind::DyLib
+                | TargetKind::CDyLib
+                | TargetKind::StaticLib
+                | TargetKind::ProcMacro
+        )
+    })
+}
+
+fn crate_name(target: &Target) -> String {
+    target.name.replace('-', "_")
+}
+
+/// How [`collect`] reads workspace members other than the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Members {
+    /// Their `plux.json` when they have one (cheap; a stale index fails the build with a
+    /// hint); members without one are scanned.
+    Index,
+    /// Always scanned: `cargo plux entrypoints` writes their indexes in the same run, and
+    /// build.rs mode registers a plugin added anywhere in the workspace on the next build.
+    Scan,
+}
+
+/// Collects the entries of `host`'s registry: the host scanned, each package of its normal
+/// dependency graph through its `plux.json`, workspace members as `members` says.
+pub fn collect(metadata: &Metadata, host: &Package, members_from: Members) -> Result<Collected> {
+    let mut out = Collected::default();
+    let mut errors = Vec::new();
+    let lib = host.targets.iter().find(|t| is_lib(t));
+    let bins: Vec<&Target> = host.targets.iter().filter(|t| t.is_bin()).collect();
+    if bins.is_empty() {
+        out.local_crate = lib.map(crate_name);
+    }
+    // The host: its library, and its binary when there is exactly one (binary-local plugins
+    // are `crate::` paths, which only make sense in that one binary).
+    let mut targets: Vec<(&Target, scan::TargetKind)> = lib
+        .map(|t| (t, scan::TargetKind::Lib))
+        .into_iter()
+        .collect();
+    match bins.as_slice() {
+        [bin] => targets.push((bin, scan::TargetKind::Bin)),
+        [] => {}
+        _ => out.diagnostics.push(Diagnostic::warning(
+            None,
+            format!("package `{}` has several binaries; plugins declared in them are not registered", host.name),
+        )
+        .with_help("declare plugins in the library, or keep one binary per host package")),
+    }
+    for (target, kind) in targets {
+        scan_into(&mut out, &mut errors, host, target, kind, metadata);
+    }
+
+    // The dependency graph, through normal dependencies only.
+    let Some(resolve) = &metadata.resolve else {
+        return Err(Error::Config(
+            "`cargo metadata` returned no dependency graph".into(),
+        ));
+    };
+    let nodes: BTreeMap<&PackageId, _> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
+    let packages: BTreeMap<&PackageId, &Package> =
+        metadata.packages.iter().map(|p| (&p.id, p)).collect();
+    let members: BTreeSet<&PackageId> = metadata.workspace_members.iter().collect();
+    // The names the host's code uses for its direct dependencies (renames included).
+    let mut direct: BTreeMap<&PackageId, String> = BTreeMap::new();
+    let mut gates: BTreeMap<&PackageId, Vec<String>> = BTreeMap::new();
+    let mut via: BTreeMap<&PackageId, &PackageId> = BTreeMap::new();
+    let mut queue = VecDeque::from([&host.id]);
+    let mut seen = BTreeSet::from([&host.id]);
+    while let Some(id) = queue.pop_front() {
+        let Some(node) = nodes.get(id) else { continue };
+        for dep in &node.deps {
+            if !dep
+                .dep_kinds
+                .iter()
+                .any(|k| k.kind == DependencyKind::Normal)
+            {
+                continue;
+            }
+            if id == &host.id && !direct.contains_key(&dep.pkg) {
+                direct.insert(&dep.pkg, dep.name.clone());
+                let (gate, warning) = host_gate(host, dep);
+                gates.insert(&dep.pkg, gate);
+                out.diagnostics.extend(warning);
+            }
+            if seen.insert(&dep.pkg) {
+                via.insert(&dep.pkg, id);
+                queue.push_back(&dep.pkg);
+            }
+        }
+    }
+    seen.remove(&host.id);
+    for id in seen {
+        let Some(package) = packages.get(id) else {
+            continue;
+        };
+        let Some(lib) = package.targets.iter().find(|t| is_lib(t)) else {
+            continue;
+        };
+        let root = package
+            .manifest_path
+            .parent()
+            .map(|p| p.as_std_path().to_path_buf())
+            .unwrap_or_default();
+        let index = root.join("plux.json");
+        let before = out.entries.len();
+        let scan_member =
+            members.contains(id) && (members_from == Members::Scan || !index.is_file());
+        if scan_member {
+            scan_into(
+                &mut out,
+                &mut errors,
+                package,
+                lib,
+                scan::TargetKind::Lib,
+                metadata,
+            );
+        } else if index.is_file() {
+            let shown = if members.contains(id) {
+                relative(&index, metadata.workspace_root.as_std_path())
+            } else {
+                format!("plux.json of {} {}", package.name, package.version)
+            };
+            let origin = Origin {
+                package: package.name.to_string(),
+                index: Some(shown),
+            };
+            let text = std::fs::read_to_string(&index).map_err(|e| Error::io("read", &index, e))?;
+            out.files.insert(index.clone());
+            match parse_index(&text, &index, &crate_name(lib), &origin) {
+                Ok(entries) => out.entries.extend(entries),
+                Err(diagnostics) => errors.extend(diagnostics),
+            }
+        }
+        if out.entries.len() == before {
+            continue;
+        }
+        match direct.get(id) {
+            Some(name) => {
+                let gate = gates.get(id).cloned().unwrap_or_default();
+                for entry in &mut out.entries[before..] {
+                    entry.path = rename_root(&entry.value, name);
+                    entry.host_cfg.clone_from(&gate);
+                }
+            }
+            None => {
+                let through = via
+                    .get(id)
+                    .and_then(|v| packages.get(v))
+                    .map_or("?", |p| p.name.as_str());
+                errors.push(
+                    Diagnostic::error(
+                        None,
+                        format!(
+                            "package `{}` declares plugins but `{}` reaches it only through `{through}`; generated code cannot name it",
+                            package.name, host.name
+                        ),
+                    )
+                    .with_help(format!("add `{}` to `[dependencies]` of `{}`", package.name, host.name)),
+                );
+                out.entries.truncate(before);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::Diagnostics(errors))
+    }
+}
+
+/// The `cfg` predicates under which the host has its direct dependency `dep`: the host
+/// features that enable it when it is optional, its platform when it is target-specific.
+/// Both are evaluated by the host's own compilation, where they belong.
+fn host_gate(host: &Package, dep: &NodeDep) -> (Vec<String>, Option<Diagnostic>) {
+    let mut gate = Vec::new();
+    let declared: Vec<&Dependency> = host
+        .dependencies
+        .iter()
+        .filter(|d| d.kind == DependencyKind::Normal)
+        .filter(|d| d.rename.as_deref().unwrap_or(&d.name).replace('-', "_") == dep.name)
+        .collect();
+    if !declared.is_empty() && declared.iter().all(|d| d.optional) {
+        let key = declared[0].rename.as_deref().unwrap_or(&declared[0].name);
+        let enabling: Vec<String> = host
+            .features
+            .iter()
+            .filter(|(_, values)| {
+                values.iter().any(|v| {
+                    v == key || *v == format!("dep:{key}") || v.starts_with(&format!("{key}/"))
+                })
+            })
+            .map(|(feature, _)| format!("feature = {feature:?}"))
+            .collect();
+        gate.extend(any(&enabling));
+    }
+    let kinds: Vec<_> = dep
+        .dep_kinds
+        .iter()
+        .filter(|k| k.kind == DependencyKind::Normal)
+        .collect();
+    let mut warning = None;
+    if !kinds.is_empty() && kinds.iter().all(|k| k.target.is_some()) {
+        let mut platforms = Vec::new();
+        for target in kinds.iter().filter_map(|k| k.target.as_ref()) {
+            match target {
+                Platform::Cfg(expr) => platforms.push(expr.to_string()),
+                Platform::Name(triple) => {
+                    warning = Some(Diagnostic::warning(
+                        None,
+                        format!(
+                            "dependency `{}` of `{}` is only for target `{triple}`; its plugins are registered on every target",
+                            dep.name, host.name
+                        ),
+                    )
+                    .with_help(format!("declare it under `[target.'cfg(..)'.dependencies]` instead of `[target.{triple}.dependencies]`")));
+                    platforms.clear();
+                    break;
+                }
+            }
+        }
+        gate.extend(any(&platforms));
+    }
+    (gate, warning)
+}
+
+/// `p`, or `any(p, q, ..)`; `None` for no predicate.
+fn any(predicates: &[String]) -> Option<String> {
+    match predicates {
+        [] => None,
+        [one] => Some(one.clone()),
+        many => Some(format!("any({})", many.join(", "))),
+    }
+}
+
+/// Scans one target of `package` and adds its declarations.
+fn scan_into(
+    out: &mut Collected,
+    errors: &mut Vec<Diagnostic>,
+    package: &Package,
+    target: &Target,
+    kind: scan::TargetKind,
+    metadata: &Metadata,
+) {
+    let package_root = package
+        .manifest_path
+        .parent()
+        .map(|p| p.as_std_path().to_path_buf())
+        .unwrap_or_default();
+    let crate_target = CrateTarget {
+        crate_name: crate_name(target),
+        kind,
+        root: target.src_path.as_std_path().to_path_buf(),
+        package_root,
+    };
+    let options = match scan_options(metadata, package) {
+        Ok(options) => options,
+        Err(e) => {
+            errors.push(Diagnostic::error(None, e.to_string()));
+            return;
+        }
+    };
+    match scan::scan_target(&crate_target, &options) {
+        Ok(scanned) => {
+            out.files.extend(scanned.files);
+            out.dirs.extend(scanned.dirs);
+            for diagnostic in scanned.diagnostics {
+                if diagnostic.is_error() {
+                    errors.push(diagnostic)
+                } else {
+                    out.diagnostics.push(diagnostic)
+                }
+            }
+            let name = package.name.to_string();
+            out.entries.extend(
+                scanned
+                    .declarations
+                    .iter()
+                    .map(|d| RegistryEntry::from_declaration(d, &name)),
+            );
+        }
+        Err(Error::Diagnostics(diagnostics)) => errors.extend(diagnostics),
+        Err(e) => errors.push(Diagnostic::error(None, e.to_string())),
+    }
+}
+
+/// The scan options of `package`: its `[package.metadata.plux]` merged with the workspace's.
+fn scan_options(metadata: &Metadata, package: &Package) -> Result<ScanOptions> {
+    let workspace_manifest = metadata.workspace_root.as_std_path().join("Cargo.toml");
+    let (config, _warnings) = Config::from_metadata(
+        &package.metadata,
+        &metadata.workspace_metadata,
+        package.manifest_path.as_std_path(),
+        Some(&workspace_manifest),
+    )?;
+    Ok(ScanOptions {
+        include: config.include,
+        exclude: config.exclude,
+        include_tests: config.include_tests,
+    })
+}
+
+fn rename_root(value: &str, name: &str) -> String {
+    match value.split_once("::") {
+        Some((_, rest)) => format!("{name}::{rest}"),
+        None => value.to_owned(),
+    }
+}
+
+fn relative(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The committed registry files of the selected packages of `workspace` that configure one
+/// (`[package.metadata.plux] registry = "src/plux_registry.rs"`), with their contents, for
+/// `cargo plux entrypoints` to write or `--check` to compare.
+///
+/// Runs a full `cargo metadata` (the dependency graph) only when some selected package hosts
+/// a committed registry. Workspace members are scanned, not read from their `plux.json`: the
+/// same run writes those, so the registry never lags behind them.
+pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> {
+    let hosts: Vec<_> = workspace
+        .packages
+        .iter()
+        .filter_map(|p| p.config.registry.as_ref().map(|r| (p, p.root.join(r))))
+        .collect();
+    if hosts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let manifest = workspace
+        .metadata
+        .workspace_root
+        .as_std_path()
+        .join("Cargo.toml");
+    // Resolve with every feature of the hosts, so optional plugin dependencies are listed; their
+    // entries are gated on the host features that enable them.
+    let features: Vec<String> = hosts
+        .iter()
+        .flat_map(|(host, _)| host_features(workspace, &host.name))
+        .collect();
+    let mut command = MetadataCommand::new();
+    command.manifest_path(&manifest);
+    if !features.is_empty() {
+        command.other_options(vec!["--features".to_owned(), features.join(",")]);
+    }
+    let metadata = command.exec().map_err(|e| {
+        Error::Config(format!(
+            "`cargo metadata` failed for `{}`: {e}",
+            manifest.display()
+        ))
+    })?;
+    let mut planned = Vec::new();
+    let mut errors = Vec::new();
+    for (host, path) in hosts {
+        let wanted = canonical(&host.manifest_path);
+        let Some(package) = metadata
+            .packages
+            .iter()
+            .find(|p| canonical(p.manifest_path.as_std_path()) == wanted)
+        else {
+            return Err(Error::Config(format!(
+                "`cargo metadata` does not list package `{}`",
+                host.name
+            )));
+        };
+        match collect(&metadata, package, Members::Scan).and_then(|c| c.render()) {
+            Ok(source) => planned.push((path, source)),
+            Err(Error::Diagnostics(diagnostics)) => errors.extend(diagnostics),
+            Err(e) => return Err(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(planned)
+    } else {
+        Err(Error::Diagnostics(errors))
+    }
+}
+
+/// Every feature of workspace package `name`, qualified (`name/feature`).
+fn host_features(workspace: &Workspace, name: &str) -> Vec<String> {
+    workspace
+        .metadata
+        .packages
+        .iter()
+        .filter(|p| p.name.as_str() == name && workspace.metadata.workspace_members.contains(&p.id))
+        .flat_map(|p| p.features.keys().map(move |f| format!("{}/{f}", p.name)))
+        .collect()
+}
+
+/// A path in a form two spellings of the same file compare equal in.
+pub(crate) fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}

@@ -1,0 +1,69 @@
+//! Reading a dependency's shipped `plux.json` for a registry: the index's strict parse, plus
+//! the rules generated code needs (every value is a path into the package's own crate).
+
+use std::path::Path;
+
+use crate::codegen::entry::{Origin, RegistryEntry, check_value};
+use crate::diagnostic::Diagnostic;
+use crate::index::Index;
+use crate::model::Location;
+
+/// Parses the text of the `plux.json` of the package whose library crate is `crate_name`.
+///
+/// Returns its entries, or one located error diagnostic per problem: anything
+/// [`Index::parse`] rejects, and values that are not paths into `crate_name` (a package may
+/// only register its own items, so a hostile index cannot point generated code elsewhere).
+pub fn parse_index(
+    text: &str,
+    file: &Path,
+    crate_name: &str,
+    origin: &Origin,
+) -> Result<Vec<RegistryEntry>, Vec<Diagnostic>> {
+    let index = Index::parse(text, file)?;
+    let mut entries = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (namespace, entry) in index.iter() {
+        match check_value(&entry.value, crate_name, false) {
+            Ok(_) => entries.push(RegistryEntry {
+                namespace: namespace.to_owned(),
+                name: entry.name.clone(),
+                value: entry.value.clone(),
+                path: entry.value.clone(),
+                kind: entry.kind,
+                cfg: entry.cfg.clone(),
+                host_cfg: Vec::new(),
+                origin: origin.clone(),
+            }),
+            Err(message) => {
+                let (line, column) = locate(text, &entry.to_string());
+                diagnostics.push(
+                    Diagnostic::error(
+                        Some(Location { file: file.to_path_buf(), line, column }),
+                        format!("invalid entry `{}` in namespace `{namespace}`: {message}", entry.name.escape_debug()),
+                    )
+                    .with_help(format!(
+                        "regenerate the index with `cargo plux entrypoints` in package `{}`, or report it to its authors",
+                        origin.package
+                    )),
+                );
+            }
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(entries)
+    } else {
+        Err(diagnostics)
+    }
+}
+
+/// 1-based line and column of the JSON string literal holding `s` in `text` (1:1 if absent).
+fn locate(text: &str, s: &str) -> (usize, usize) {
+    let needle = serde_json::Value::from(s).to_string();
+    let Some(offset) = text.find(&needle) else {
+        return (1, 1);
+    };
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}

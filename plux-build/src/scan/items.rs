@@ -1,0 +1,638 @@
+//! Declaration recognition in one parsed file: the three forms, string consts, and `mod` items.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Item, Meta, Token, Type, Visibility};
+
+use super::cfg::{self, Cfgs, path_text};
+use super::tree::{Env, ModCtx};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Kind, Location};
+
+/// A `namespace` or `name` argument as written.
+#[derive(Clone, Debug)]
+pub(crate) enum Arg {
+    /// A string literal (or a name defaulted from a fn's identifier).
+    Lit { value: String, location: Location },
+    /// A path to a `const`, resolved once the whole crate is read.
+    Const {
+        path: Vec<String>,
+        location: Location,
+    },
+    /// Anything else (`concat!`, a call, ...).
+    Invalid { location: Location },
+}
+
+/// A declaration whose namespace and name may still name consts.
+#[derive(Clone, Debug)]
+pub(crate) struct RawDecl {
+    pub(crate) kind: Kind,
+    pub(crate) namespace: Arg,
+    pub(crate) name: Arg,
+    pub(crate) value: String,
+    pub(crate) module: Vec<String>,
+    pub(crate) cfg: Vec<String>,
+    pub(crate) location: Location,
+}
+
+/// A module-level `const`, a candidate for namespace/name references.
+#[derive(Clone, Debug)]
+pub(crate) struct ConstDef {
+    pub(crate) module: Vec<String>,
+    /// The identifier without `r#`.
+    pub(crate) ident: String,
+    /// The string literal it holds, and where.
+    pub(crate) value: Option<(String, Location)>,
+    pub(crate) location: Location,
+}
+
+/// A `mod x;` to read next.
+#[derive(Debug)]
+pub(crate) struct Child {
+    pub(crate) path: PathBuf,
+    pub(crate) ctx: ModCtx,
+    pub(crate) via: Location,
+}
+
+/// What one file holds.
+#[derive(Debug, Default)]
+pub(crate) struct FileItems {
+    pub(crate) decls: Vec<RawDecl>,
+    pub(crate) consts: Vec<ConstDef>,
+    pub(crate) children: Vec<Child>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) dirs: Vec<PathBuf>,
+}
+
+/// Scans a parsed file that is the module `ctx`.
+pub(crate) fn extract(env: &Env, file: &Path, syntax: &syn::File, ctx: &ModCtx) -> FileItems {
+    let mut extractor = Extractor::new(env, file);
+    let cfgs = cfg::cfgs(&syntax.attrs);
+    if !cfgs.test || env.include_tests {
+        let mut ctx = ctx.clone();
+        ctx.cfg.extend(cfgs.predicates);
+        extractor.items(&syntax.items, &ctx);
+    }
+    extractor.out
+}
+
+pub(super) struct Extractor<'a> {
+    pub(super) env: &'a Env,
+    pub(super) file: &'a Path,
+    pub(super) out: FileItems,
+    /// Where the parsed text starts in the file: 1-based line and 0-based character column
+    /// (`(1, 0)` for a whole file; elsewhere for an item the skimmer parsed on its own).
+    pub(super) base: (usize, usize),
+}
+
+impl<'a> Extractor<'a> {
+    pub(super) fn new(env: &'a Env, file: &'a Path) -> Self {
+        Self {
+            env,
+            file,
+            out: FileItems::default(),
+            base: (1, 0),
+        }
+    }
+}
+
+/// Whether an attribute is `#[plugin]` through any path ending in `plugin`.
+fn is_plugin(attr: &Attribute) -> bool {
+    matches!(attr.style, syn::AttrStyle::Outer)
+        && attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "plugin")
+}
+
+const PLACEMENT_HELP: &str = "`#[plugin]` goes on `impl Trait for Type` or on a module-level `fn`";
+
+impl Extractor<'_> {
+    pub(super) fn loc(&self, span: Span) -> Location {
+        let start = span.start();
+        let (line, column) = self.base;
+        Location {
+            file: self.file.to_path_buf(),
+            line: start.line + line - 1,
+            column: start.column + 1 + if start.line == 1 { column } else { 0 },
+        }
+    }
+
+    pub(super) fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        let location = self.loc(span);
+        self.out
+            .diagnostics
+            .push(Diagnostic::error(Some(location), message));
+        let last = self.out.diagnostics.len() - 1;
+        &mut self.out.diagnostics[last]
+    }
+
+    pub(super) fn items(&mut self, items: &[Item], ctx: &ModCtx) {
+        for item in items {
+            let Some(attrs) = attrs(item) else { continue };
+            let cfgs = cfg::cfgs(attrs);
+            if cfgs.test && !self.env.include_tests {
+                continue;
+            }
+            if !ctx.included && !matches!(item, Item::Mod(_) | Item::Const(_)) {
+                // Only modules (which may be included) and consts (which may be referenced).
+                continue;
+            }
+            match item {
+                Item::Mod(m) => {
+                    if let (Some(child), Some((_, items))) = (self.module(m, cfgs, ctx), &m.content)
+                    {
+                        self.items(items, &child);
+                    }
+                }
+                Item::Static(s) if is_spec_type(&s.ty) => {
+                    self.spec(&s.ident, &s.vis, "static", &s.expr, &cfgs, ctx);
+                }
+                Item::Const(c) if is_spec_type(&c.ty) => {
+                    self.spec(&c.ident, &c.vis, "const", &c.expr, &cfgs, ctx);
+                }
+                Item::Const(c) => {
+                    if ctx.included {
+                        self.not_here(attrs);
+                    }
+                    self.out.consts.push(ConstDef {
+                        module: ctx.segments.clone(),
+                        ident: c.ident.unraw().to_string(),
+                        value: str_lit(&c.expr).map(|lit| (lit.value(), self.loc(lit.span()))),
+                        location: self.loc(c.ident.span()),
+                    });
+                }
+                Item::Impl(imp) => {
+                    for inner in &imp.items {
+                        if let syn::ImplItem::Fn(f) = inner {
+                            if let Some(attr) = f.attrs.iter().find(|a| is_plugin(a)) {
+                                self.error(attr.pound_token.span, "`#[plugin]` on a method")
+                                    .help = Some(PLACEMENT_HELP.to_owned());
+                            }
+                            self.in_body(&f.block);
+                        }
+                    }
+                    for attr in imp.attrs.iter().filter(|a| is_plugin(a)) {
+                        self.impl_plugin(imp, attr, &cfgs, ctx);
+                    }
+                }
+                Item::Fn(f) => {
+                    for attr in f.attrs.iter().filter(|a| is_plugin(a)) {
+                        self.fn_plugin(f, attr, &cfgs, ctx);
+                    }
+                    self.in_body(&f.block);
+                }
+                _ => self.not_here(attrs),
+            }
+        }
+    }
+
+    /// Declarations inside a function body: no path reaches them, so they are reported.
+    fn in_body(&mut self, block: &syn::Block) {
+        let mut finder = BodyItems::default();
+        syn::visit::Visit::visit_block(&mut finder, block);
+        for span in finder.found {
+            let location = self.loc(span);
+            self.out.diagnostics.push(
+                Diagnostic::warning(
+                    Some(location),
+                    "plugin declared inside a function body cannot be reached; it is ignored",
+                )
+                .with_help("move it to module level"),
+            );
+        }
+    }
+
+    /// `#[plugin]` on an item that cannot be a plugin.
+    pub(super) fn not_here(&mut self, attrs: &[Attribute]) {
+        for attr in attrs.iter().filter(|a| is_plugin(a)) {
+            self.error(
+                attr.pound_token.span,
+                "`#[plugin]` on an item that cannot be a plugin",
+            )
+            .help = Some(PLACEMENT_HELP.to_owned());
+        }
+    }
+
+    fn spec(
+        &mut self,
+        ident: &syn::Ident,
+        vis: &Visibility,
+        what: &str,
+        expr: &Expr,
+        cfgs: &Cfgs,
+        ctx: &ModCtx,
+    ) {
+        if !ctx.included {
+            return;
+        }
+        if ident == "_" {
+            self.error(
+                ident.span(),
+                format!("plugin spec `{what} _` has no name to refer to"),
+            )
+            .help = Some("give it a name".to_owned());
+            return;
+        }
+        let Some(args) = spec_args(expr) else {
+            self.error(
+                ident.span(),
+                format!("cannot read the namespace and name of plugin spec `{ident}`"),
+            )
+            .help = Some(
+                "initialise it with `PluginSpec::new(namespace, name, factory)` or \
+                 `PluginSpec::fallible(namespace, name, factory)`"
+                    .to_owned(),
+            );
+            return;
+        };
+        let location = self.loc(ident.span());
+        let value = self.value(ctx, &ident.to_string());
+        self.reachable(ctx, &value, &location);
+        if self.env.check_visibility && !matches!(vis, Visibility::Public(_)) {
+            self.private_item(&location, &value, &format!("{what} {ident}"));
+        }
+        let decl = RawDecl {
+            kind: Kind::Spec,
+            namespace: self.arg(args.0),
+            name: self.arg(args.1),
+            value,
+            module: ctx.segments.clone(),
+            cfg: joined(ctx, &cfgs.predicates),
+            location,
+        };
+        self.out.decls.push(decl);
+    }
+
+    fn impl_plugin(&mut self, imp: &syn::ItemImpl, attr: &Attribute, cfgs: &Cfgs, ctx: &ModCtx) {
+        if !ctx.included {
+            return;
+        }
+        let span = attr.pound_token.span;
+        let Some((namespace, name)) = self.plugin_args(attr) else {
+            return;
+        };
+        if imp.trait_.is_none() {
+            self.error(span, "`#[plugin]` on an impl without a trait")
+                .help = Some("write it on `impl Trait for Type`".to_owned());
+            return;
+        }
+        if !imp.generics.params.is_empty() {
+            self.error(span, "a plugin type cannot be generic").help =
+                Some("implement the trait for a concrete type".to_owned());
+            return;
+        }
+        let Some(name) = name else {
+            self.error(span, "`#[plugin]` on an impl needs `name = \"...\"`");
+            return;
+        };
+        let value = match self.type_value(&imp.self_ty, ctx) {
+            Ok(value) => value,
+            Err(message) => {
+                self.error(imp.self_ty.span(), message).help =
+                    Some("write the type as a path without generic arguments".to_owned());
+                return;
+            }
+        };
+        let location = self.loc(span);
+        if value.joined_to_module {
+            self.reachable(ctx, &value.path, &location);
+        }
+        self.out.decls.push(RawDecl {
+            kind: Kind::Type,
+            namespace,
+            name,
+            value: value.path,
+            module: ctx.segments.clone(),
+            cfg: joined(ctx, &cfgs.predicates),
+            location,
+        });
+    }
+
+    fn fn_plugin(&mut self, f: &syn::ItemFn, attr: &Attribute, cfgs: &Cfgs, ctx: &ModCtx) {
+        if !ctx.included {
+            return;
+        }
+        let Some((namespace, name)) = self.plugin_args(attr) else {
+            return;
+        };
+        let ident = &f.sig.ident;
+        let name = name.unwrap_or_else(|| Arg::Lit {
+            value: ident.unraw().to_string(),
+            location: self.loc(ident.span()),
+        });
+        let location = self.loc(attr.pound_token.span);
+        let value = self.value(ctx, &ident.to_string());
+        self.reachable(ctx, &value, &location);
+        if self.env.check_visibility && !matches!(f.vis, Visibility::Public(_)) {
+            self.private_item(&location, &value, &format!("fn {ident}"));
+        }
+        self.out.decls.push(RawDecl {
+            kind: Kind::Function,
+            namespace,
+            name,
+            value,
+            module: ctx.segments.clone(),
+            cfg: joined(ctx, &cfgs.predicates),
+            location,
+        });
+    }
+
+    /// `namespace` and `name` of `#[plugin(..)]`; `None` when reported as broken. The
+    /// namespace is required; the name may be absent.
+    fn plugin_args(&mut self, attr: &Attribute) -> Option<(Arg, Option<Arg>)> {
+        let span = attr.pound_token.span;
+        let metas = match &attr.meta {
+            Meta::Path(_) => Punctuated::new(),
+            Meta::List(_) => {
+                match attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+                    Ok(metas) => metas,
+                    Err(err) => {
+                        self.error(
+                            err.span(),
+                            format!("cannot read `#[plugin]` arguments: {err}"),
+                        )
+                        .help = Some(
+                            "write `#[plugin(namespace = \"...\", name = \"...\")]`".to_owned(),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Meta::NameValue(_) => {
+                self.error(span, "`#[plugin = ..]` is not a plugin declaration")
+                    .help =
+                    Some("write `#[plugin(namespace = \"...\", name = \"...\")]`".to_owned());
+                return None;
+            }
+        };
+        let (mut namespace, mut name) = (None, None);
+        for meta in &metas {
+            let Meta::NameValue(nv) = meta else { continue };
+            let slot = if nv.path.is_ident("namespace") {
+                &mut namespace
+            } else if nv.path.is_ident("name") {
+                &mut name
+            } else {
+                continue;
+            };
+            if slot.is_some() {
+                self.error(
+                    nv.path.span(),
+                    format!("`{}` is given twice", path_text(&nv.path)),
+                );
+                return None;
+            }
+            *slot = Some(self.arg(&nv.value));
+        }
+        match namespace {
+            Some(namespace) => Some((namespace, name)),
+            None => {
+                self.error(span, "`#[plugin]` needs `namespace = \"...\"`");
+                None
+            }
+        }
+    }
+
+    fn arg(&self, expr: &Expr) -> Arg {
+        match expr {
+            Expr::Group(g) => self.arg(&g.expr),
+            Expr::Paren(p) => self.arg(&p.expr),
+            Expr::Path(p)
+                if p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none()) =>
+            {
+                Arg::Const {
+                    path: p
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect(),
+                    location: self.loc(p.span()),
+                }
+            }
+            _ => match str_lit(expr) {
+                Some(lit) => Arg::Lit {
+                    value: lit.value(),
+                    location: self.loc(lit.span()),
+                },
+                None => Arg::Invalid {
+                    location: self.loc(expr.span()),
+                },
+            },
+        }
+    }
+
+    /// `prefix::module::item`.
+    fn value(&self, ctx: &ModCtx, item: &str) -> String {
+        let mut parts = vec![self.env.prefix.as_str()];
+        parts.extend(ctx.segments.iter().map(String::as_str));
+        parts.push(item);
+        parts.join("::")
+    }
+
+    /// The path of an impl's self type, as the host names it.
+    fn type_value(&self, ty: &Type, ctx: &ModCtx) -> Result<TypeValue, String> {
+        let path = match ty {
+            Type::Group(g) => return self.type_value(&g.elem, ctx),
+            Type::Paren(p) => return self.type_value(&p.elem, ctx),
+            Type::Path(p) if p.qself.is_none() => &p.path,
+            _ => return Err("a plugin type must be a named type".to_owned()),
+        };
+        if path.segments.iter().any(|s| !s.arguments.is_none()) {
+            return Err("a plugin type cannot have generic arguments".to_owned());
+        }
+        let written: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if path.leading_colon.is_some() {
+            return Ok(TypeValue {
+                path: written.join("::"),
+                joined_to_module: false,
+            });
+        }
+        let mut module = ctx.segments.clone();
+        let mut rest = written.as_slice();
+        let mut joined_to_module = true;
+        match rest.first().map(String::as_str) {
+            Some("crate") => {
+                module.clear();
+                rest = &rest[1..];
+                joined_to_module = false;
+            }
+            Some("self") => rest = &rest[1..],
+            Some("Self") => return Err("a plugin type must be named, not `Self`".to_owned()),
+            _ => {}
+        }
+        while rest.first().is_some_and(|s| s == "super") {
+            if module.pop().is_none() {
+                return Err("too many `super`s in the plugin type's path".to_owned());
+            }
+            rest = &rest[1..];
+        }
+        let mut parts = vec![self.env.prefix.clone()];
+        parts.extend(module);
+        parts.extend(rest.iter().cloned());
+        Ok(TypeValue {
+            path: parts.join("::"),
+            joined_to_module,
+        })
+    }
+
+    /// Reports the private modules between the crate root and a library's plugin.
+    fn reachable(&mut self, ctx: &ModCtx, value: &str, location: &Location) {
+        if !self.env.check_visibility {
+            return;
+        }
+        let Some(first) = ctx.private.first() else {
+            return;
+        };
+        let mut diagnostic = Diagnostic::error(
+            Some(location.clone()),
+            format!(
+                "plugin `{value}` is not reachable from other crates: module `{}` is private",
+                first.path
+            ),
+        );
+        for private in &ctx.private {
+            diagnostic = diagnostic.with_note(format!(
+                "`mod {}` is declared at {}",
+                private.name, private.location
+            ));
+        }
+        // Only `pub mod` works: the scanner names the item by its module path, and does not
+        // follow `pub use` re-exports.
+        let names: Vec<String> = ctx
+            .private
+            .iter()
+            .map(|m| format!("`mod {}`", m.name))
+            .collect();
+        let help = match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => {
+                format!("make {} and {last} pub", rest.join(", "))
+            }
+            _ => format!("make {} pub", names.join("")),
+        };
+        self.out.diagnostics.push(diagnostic.with_help(help));
+    }
+
+    fn private_item(&mut self, location: &Location, value: &str, item: &str) {
+        self.out.diagnostics.push(
+            Diagnostic::error(
+                Some(location.clone()),
+                format!(
+                    "plugin `{value}` is not reachable from other crates: `{item}` is not `pub`"
+                ),
+            )
+            .with_help(format!("make `{item}` pub")),
+        );
+    }
+}
+
+/// Finds declaration-like items nested in a block.
+#[derive(Default)]
+struct BodyItems {
+    found: Vec<Span>,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for BodyItems {
+    fn visit_item(&mut self, item: &'ast Item) {
+        if let Some(attr) = attrs(item).and_then(|attrs| attrs.iter().find(|a| is_plugin(a))) {
+            self.found.push(attr.pound_token.span);
+        } else if let Item::Static(syn::ItemStatic { ty, ident, .. })
+        | Item::Const(syn::ItemConst { ty, ident, .. }) = item
+            && is_spec_type(ty)
+        {
+            self.found.push(ident.span());
+        }
+        syn::visit::visit_item(self, item);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if let Some(attr) = f.attrs.iter().find(|a| is_plugin(a)) {
+            self.found.push(attr.pound_token.span);
+        }
+        syn::visit::visit_impl_item_fn(self, f);
+    }
+}
+
+struct TypeValue {
+    path: String,
+    /// Relative to the impl's module (so the module's privacy matters).
+    joined_to_module: bool,
+}
+
+fn joined(ctx: &ModCtx, predicates: &[String]) -> Vec<String> {
+    let mut cfg = ctx.cfg.clone();
+    cfg.extend(predicates.iter().cloned());
+    cfg
+}
+
+/// The attributes of items that can carry declarations or modules (`None`: not looked at).
+fn attrs(item: &Item) -> Option<&[Attribute]> {
+    Some(match item {
+        Item::Const(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::Fn(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::TraitAlias(i) => &i.attrs,
+        Item::Type(i) => &i.attrs,
+        Item::Union(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        Item::ForeignMod(i) => &i.attrs,
+        _ => return None,
+    })
+}
+
+/// Whether the type's last path segment is `PluginSpec`.
+fn is_spec_type(ty: &Type) -> bool {
+    match ty {
+        Type::Group(g) => is_spec_type(&g.elem),
+        Type::Paren(p) => is_spec_type(&p.elem),
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "PluginSpec"),
+        _ => false,
+    }
+}
+
+/// The first two arguments of `PluginSpec::new(..)` / `PluginSpec::fallible(..)`.
+fn spec_args(expr: &Expr) -> Option<(&Expr, &Expr)> {
+    match expr {
+        Expr::Group(g) => spec_args(&g.expr),
+        Expr::Paren(p) => spec_args(&p.expr),
+        Expr::Call(call) => {
+            let Expr::Path(func) = &*call.func else {
+                return None;
+            };
+            let last = func.path.segments.last()?;
+            if !(last.ident == "new" || last.ident == "fallible") {
+                return None;
+            }
+            let mut args = call.args.iter();
+            Some((args.next()?, args.next()?))
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn str_lit(expr: &Expr) -> Option<&syn::LitStr> {
+    match expr {
+        Expr::Group(g) => str_lit(&g.expr),
+        Expr::Paren(p) => str_lit(&p.expr),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) => Some(lit),
+        _ => None,
+    }
+}

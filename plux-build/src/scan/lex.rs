@@ -1,0 +1,373 @@
+//! A byte-level Rust tokenizer: just enough to find item boundaries without syn.
+//!
+//! It skips whitespace and comments (nested block comments included), and tells identifiers,
+//! delimiters, punctuation and literals apart so that a `"`, `'` or `/*` inside a literal or
+//! comment never confuses it. It does not validate: what it cannot make sense of (an
+//! unterminated string, comment or character literal) is an [`Unlexable`] error, and callers
+//! then hand the file to syn, which reports the problem properly.
+
+/// What a token is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tok {
+    /// An identifier or keyword, raw ones (`r#x`) included.
+    Ident,
+    /// `(`, `[` or `{`.
+    Open(u8),
+    /// `)`, `]` or `}`.
+    Close(u8),
+    /// One punctuation byte (`;`, `#`, `!`, `=`, ...).
+    Punct(u8),
+    /// A string literal `".."` or raw string `r#".."#` (what `syn::LitStr` accepts).
+    Str,
+    /// Any other literal (number, char, byte string, ...) or a lifetime.
+    Other,
+}
+
+/// A token and where its bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Token {
+    pub(crate) kind: Tok,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+/// The text could not be tokenized (the byte offset where it went wrong).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Unlexable(pub(crate) usize);
+
+/// A forward-only tokenizer over a file's bytes.
+#[derive(Clone, Debug)]
+pub(crate) struct Lexer<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+}
+
+fn is_ident_continue(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+impl<'a> Lexer<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, pos: 0 }
+    }
+
+    /// The byte offset of the next unread byte.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// The text of a token.
+    pub(crate) fn text(&self, token: Token) -> &'a [u8] {
+        &self.bytes[token.start..token.end]
+    }
+
+    fn at(&self, i: usize) -> u8 {
+        self.bytes.get(i).copied().unwrap_or(0)
+    }
+
+    /// Skips whitespace and comments.
+    pub(crate) fn skip_trivia(&mut self) -> Result<(), Unlexable> {
+        loop {
+            match self.at(self.pos) {
+                b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => self.pos += 1,
+                b'/' if self.at(self.pos + 1) == b'/' => {
+                    self.pos = memchr::memchr(b'\n', &self.bytes[self.pos..])
+                        .map_or(self.bytes.len(), |i| self.pos + i);
+                }
+                b'/' if self.at(self.pos + 1) == b'*' => self.block_comment()?,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn block_comment(&mut self) -> Result<(), Unlexable> {
+        let start = self.pos;
+        let mut depth = 0usize;
+        let mut i = self.pos;
+        while i < self.bytes.len() {
+            match (self.bytes[i], self.at(i + 1)) {
+                (b'/', b'*') => {
+                    depth += 1;
+                    i += 2;
+                }
+                (b'*', b'/') => {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        self.pos = i;
+                        return Ok(());
+                    }
+                }
+                _ => i += 1,
+            }
+        }
+        Err(Unlexable(start))
+    }
+
+    /// The next token, `None` at the end.
+    pub(crate) fn next_token(&mut self) -> Result<Option<Token>, Unlexable> {
+        self.skip_trivia()?;
+        let start = self.pos;
+        let Some(&b) = self.bytes.get(start) else {
+            return Ok(None);
+        };
+        let kind = match b {
+            b'(' | b'[' | b'{' => {
+                self.pos += 1;
+                Tok::Open(b)
+            }
+            b')' | b']' | b'}' => {
+                self.pos += 1;
+                Tok::Close(b)
+            }
+            b'"' => {
+                self.pos = self.quoted(start + 1)?;
+                self.suffix();
+                Tok::Str
+            }
+            b'\'' => self.quote_or_lifetime()?,
+            b'0'..=b'9' => {
+                self.pos += 1;
+                while is_ident_continue(self.at(self.pos))
+                    || (self.at(self.pos) == b'.' && self.at(self.pos + 1).is_ascii_digit())
+                {
+                    self.pos += 1;
+                }
+                Tok::Other
+            }
+            b if is_ident_start(b) => self.ident_or_prefixed()?,
+            _ => {
+                self.pos += 1;
+                Tok::Punct(b)
+            }
+        };
+        Ok(Some(Token {
+            kind,
+            start,
+            end: self.pos,
+        }))
+    }
+
+    /// The end of a `"`-terminated string with escapes whose contents start at `from`.
+    fn quoted(&self, from: usize) -> Result<usize, Unlexable> {
+        let mut i = from;
+        while let Some(found) = memchr::memchr2(b'"', b'\\', &self.bytes[i..]) {
+            i += found;
+            if self.bytes[i] == b'\\' {
+                i += 2;
+            } else {
+                return Ok(i + 1);
+            }
+        }
+        Err(Unlexable(from - 1))
+    }
+
+    /// A literal suffix (`"x"suffix`, `1u8`).
+    fn suffix(&mut self) {
+        if is_ident_start(self.at(self.pos)) {
+            while is_ident_continue(self.at(self.pos)) {
+                self.pos += 1;
+            }
+        }
+    }
+
+    /// `'c'`, `'\n'`, or a lifetime/label `'a`.
+    fn quote_or_lifetime(&mut self) -> Result<Tok, Unlexable> {
+        let start = self.pos;
+        let next = self.at(start + 1);
+        if next == b'\\' {
+            // An escape: skip the escaped byte, then up to the closing quote on this line.
+            let from = start + 3;
+            let rest = self.bytes.get(from..).unwrap_or_default();
+            match memchr::memchr2(b'\'', b'\n', rest) {
+                Some(i) if rest[i] == b'\'' => {
+                    self.pos = from + i + 1;
+                    return Ok(Tok::Other);
+                }
+                _ => return Err(Unlexable(start)),
+            }
+        }
+        let width = match next {
+            0x00..=0x7f => 1,
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            _ => 4,
+        };
+        if self.at(start + 1 + width) == b'\'' && next != b'\n' {
+            self.pos = start + 2 + width;
+            return Ok(Tok::Other);
+        }
+        if !is_ident_start(next) {
+            return Err(Unlexable(start));
+        }
+        self.pos = start + 1;
+        if next == b'r' && self.at(start + 2) == b'#' {
+            self.pos += 2;
+        }
+        while is_ident_continue(self.at(self.pos)) {
+            self.pos += 1;
+        }
+        Ok(Tok::Other)
+    }
+
+    /// An identifier, a raw identifier, or a prefixed literal (`r".."`, `b".."`, `br#".."#`).
+    fn ident_or_prefixed(&mut self) -> Result<Tok, Unlexable> {
+        let start = self.pos;
+        while is_ident_continue(self.at(self.pos)) {
+            self.pos += 1;
+        }
+        let word = &self.bytes[start..self.pos];
+        let raw = matches!(word, b"r" | b"br" | b"cr");
+        match self.at(self.pos) {
+            b'"' if raw => {
+                self.raw_string(0)?;
+                Ok(if word == b"r" { Tok::Str } else { Tok::Other })
+            }
+            b'"' if matches!(word, b"b" | b"c") => {
+                self.pos = self.quoted(self.pos + 1)?;
+                self.suffix();
+                Ok(Tok::Other)
+            }
+            b'\'' if word == b"b" => self.quote_or_lifetime(),
+            b'#' if raw => {
+                let hashes = self.bytes[self.pos..]
+                    .iter()
+                    .take_while(|&&b| b == b'#')
+                    .count();
+                if self.at(self.pos + hashes) == b'"' {
+                    self.pos += hashes;
+                    self.raw_string(hashes)?;
+                    Ok(if word == b"r" { Tok::Str } else { Tok::Other })
+                } else if word == b"r" && hashes == 1 && is_ident_start(self.at(self.pos + 1)) {
+                    self.pos += 1;
+                    while is_ident_continue(self.at(self.pos)) {
+                        self.pos += 1;
+                    }
+                    Ok(Tok::Ident)
+                } else {
+                    Ok(Tok::Ident)
+                }
+            }
+            _ => Ok(Tok::Ident),
+        }
+    }
+
+    /// A raw string whose opening `"` is at `pos`, closed by `"` and `hashes` `#`s.
+    fn raw_string(&mut self, hashes: usize) -> Result<(), Unlexable> {
+        let open = self.pos;
+        let mut i = open + 1;
+        while let Some(found) = memchr::memchr(b'"', &self.bytes[i..]) {
+            i += found + 1;
+            let closing = self.bytes[i..].iter().take_while(|&&b| b == b'#').count();
+            if closing >= hashes {
+                self.pos = i + hashes;
+                self.suffix();
+                return Ok(());
+            }
+        }
+        Err(Unlexable(open))
+    }
+}
+
+/// Where the first group nested deeper than `limit` opens in `bytes` (`None` when there is no
+/// such group, or the lexer cannot read that far).
+pub(crate) fn deeper_than(bytes: &[u8], limit: usize) -> Option<usize> {
+    let mut lexer = Lexer::new(bytes);
+    let mut depth = 0usize;
+    while let Ok(Some(token)) = lexer.next_token() {
+        match token.kind {
+            Tok::Open(_) => {
+                depth += 1;
+                if depth > limit {
+                    return Some(token.start);
+                }
+            }
+            Tok::Close(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<(Tok, &str)> {
+        let mut lexer = Lexer::new(src.as_bytes());
+        let mut out = Vec::new();
+        while let Some(t) = lexer.next_token().unwrap() {
+            out.push((t.kind, &src[t.start..t.end]));
+        }
+        out
+    }
+
+    #[test]
+    fn literals_and_comments_hide_their_contents() {
+        let src = r####"a /* x /* "nested" */ } */ "s\"}" r#"raw"}"# b"b}" br##"x"#"## '}' '\'' '\u{7d}' 'a x // }
+        c"####;
+        let toks = kinds(src);
+        assert_eq!(
+            toks,
+            [
+                (Tok::Ident, "a"),
+                (Tok::Str, r#""s\"}""#),
+                (Tok::Str, r##"r#"raw"}"#"##),
+                (Tok::Other, r#"b"b}""#),
+                (Tok::Other, r###"br##"x"#"##"###),
+                (Tok::Other, "'}'"),
+                (Tok::Other, r"'\''"),
+                (Tok::Other, r"'\u{7d}'"),
+                (Tok::Other, "'a"),
+                (Tok::Ident, "x"),
+                (Tok::Ident, "c"),
+            ]
+        );
+    }
+
+    #[test]
+    fn raw_identifiers_numbers_and_punctuation() {
+        assert_eq!(
+            kinds("r#mod 1.5e3 x.0 #![a]"),
+            [
+                (Tok::Ident, "r#mod"),
+                (Tok::Other, "1.5e3"),
+                (Tok::Ident, "x"),
+                (Tok::Punct(b'.'), "."),
+                (Tok::Other, "0"),
+                (Tok::Punct(b'#'), "#"),
+                (Tok::Punct(b'!'), "!"),
+                (Tok::Open(b'['), "["),
+                (Tok::Ident, "a"),
+                (Tok::Close(b']'), "]"),
+            ]
+        );
+        assert_eq!(kinds("'é' 'ä"), [(Tok::Other, "'é'"), (Tok::Other, "'ä")]);
+    }
+
+    #[test]
+    fn unterminated_text_is_unlexable() {
+        for src in ["\"open", "/* open", "r#\"open\"", "'\\", "x '\n'"] {
+            let mut lexer = Lexer::new(src.as_bytes());
+            let mut result = Ok(None);
+            for _ in 0..10 {
+                result = lexer.next_token();
+                if !matches!(result, Ok(Some(_))) {
+                    break;
+                }
+            }
+            assert!(result.is_err(), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn depth_ignores_delimiters_in_literals() {
+        let text = b"a ( [ \"(((\" ] ) { ( ) }";
+        assert_eq!(deeper_than(text, 1), Some(4));
+        assert_eq!(deeper_than(text, 2), None);
+    }
+}

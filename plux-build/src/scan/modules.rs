@@ -1,0 +1,163 @@
+//! `mod` items: where rustc finds a module's file, and the module context of its items.
+
+use std::path::{Path, PathBuf};
+
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Attribute, Meta, Visibility};
+
+use super::cfg::Cfgs;
+use super::items::{Child, Extractor, str_lit};
+use super::tree::{ModCtx, PrivateMod};
+use crate::diagnostic::Diagnostic;
+use crate::model::Location;
+
+impl Extractor<'_> {
+    /// Handles a `mod` item: a file module becomes a child job; for an inline module the
+    /// context of its items is returned (the caller reads them).
+    pub(super) fn module(
+        &mut self,
+        m: &syn::ItemMod,
+        cfgs: Cfgs,
+        ctx: &ModCtx,
+    ) -> Option<ModCtx> {
+        if ctx.included {
+            self.not_here(&m.attrs);
+        }
+        let name = m.ident.to_string();
+        let file_name = m.ident.unraw().to_string();
+        let mut segments = ctx.segments.clone();
+        segments.push(name.clone());
+        if self.env.filter.excludes_module(&segments) {
+            return None;
+        }
+        let location = self.mod_location(m);
+        let mut private = ctx.private.clone();
+        if !matches!(m.vis, Visibility::Public(_)) {
+            private.push(PrivateMod {
+                name: name.clone(),
+                path: format!("{}::{name}", ctx.display()),
+                location: location.clone(),
+            });
+        }
+        let own_cfg = !cfgs.predicates.is_empty();
+        let mut cfg = ctx.cfg.clone();
+        cfg.extend(cfgs.predicates);
+        let Ok(path_attr) = self.path_attr(&m.attrs) else {
+            return None;
+        };
+        let mut child = ModCtx {
+            included: ctx.included || self.env.filter.includes(&segments, None),
+            segments,
+            cfg,
+            private,
+            dir: PathBuf::new(),
+            relative: None,
+        };
+        if m.content.is_some() {
+            child.dir = match &path_attr {
+                Some(path) => ctx.dir.join(path),
+                None => ctx.child_dir().join(&file_name),
+            };
+            return Some(child);
+        }
+        if !self.env.follow_mods {
+            return None;
+        }
+        let path = match path_attr {
+            Some(path) => {
+                let path = ctx.dir.join(path);
+                self.out.dirs.extend(path.parent().map(Path::to_path_buf));
+                if !path.is_file() {
+                    if !self.env.filter.excludes_file(&path) {
+                        self.missing(m, own_cfg, &format!("`{}`", path.display()));
+                    }
+                    return None;
+                }
+                path
+            }
+            None => {
+                let dir = ctx.child_dir();
+                let default = dir.join(format!("{file_name}.rs"));
+                let secondary = dir.join(&file_name).join("mod.rs");
+                self.out.dirs.push(dir);
+                match (default.is_file(), secondary.is_file()) {
+                    (true, false) => {
+                        child.relative = Some(file_name);
+                        default
+                    }
+                    (false, true) => secondary,
+                    (false, false) => {
+                        if !(self.env.filter.excludes_file(&default)
+                            || self.env.filter.excludes_file(&secondary))
+                        {
+                            let wanted =
+                                format!("`{}` or `{}`", default.display(), secondary.display());
+                            self.missing(m, own_cfg, &wanted);
+                        }
+                        return None;
+                    }
+                    (true, true) => {
+                        self.error(
+                            m.ident.span(),
+                            format!(
+                                "file for module `{name}` found at both `{}` and `{}`",
+                                default.display(),
+                                secondary.display()
+                            ),
+                        )
+                        .help = Some("delete or rename one of them".to_owned());
+                        return None;
+                    }
+                }
+            }
+        };
+        if self.env.filter.excludes_file(&path) {
+            return None;
+        }
+        child.dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        child.included = child.included || self.env.filter.includes(&child.segments, Some(&path));
+        self.out.children.push(Child {
+            path,
+            ctx: child,
+            via: location,
+        });
+        None
+    }
+
+    /// Where a `mod` item starts (its visibility, or `mod`), as rustc points at it.
+    fn mod_location(&self, m: &syn::ItemMod) -> Location {
+        match &m.vis {
+            Visibility::Inherited => self.loc(m.mod_token.span),
+            vis => self.loc(vis.span()),
+        }
+    }
+
+    fn missing(&mut self, m: &syn::ItemMod, own_cfg: bool, wanted: &str) {
+        let location = self.mod_location(m);
+        let message = format!("file not found for module `{}`", m.ident);
+        let diagnostic = if own_cfg {
+            Diagnostic::warning(Some(location), message)
+                .with_note("the module is under `#[cfg]`; its declarations were not scanned")
+        } else {
+            Diagnostic::error(Some(location), message)
+        };
+        self.out
+            .diagnostics
+            .push(diagnostic.with_help(format!("create {wanted}, or remove the `mod` item")));
+    }
+
+    /// The first `#[path = ".."]`; `Err` (reported) when it is not a string.
+    fn path_attr(&mut self, attrs: &[Attribute]) -> Result<Option<String>, ()> {
+        let Some(attr) = attrs.iter().find(|a| a.path().is_ident("path")) else {
+            return Ok(None);
+        };
+        if let Meta::NameValue(nv) = &attr.meta
+            && let Some(lit) = str_lit(&nv.value)
+        {
+            return Ok(Some(lit.value()));
+        }
+        self.error(attr.span(), "`#[path]` must be `#[path = \"file.rs\"]`");
+        Err(())
+    }
+}

@@ -1,0 +1,463 @@
+//! The prefilter: files without plugin text are skimmed, not parsed.
+//!
+//! A file whose bytes contain neither `plugin` nor `PluginSpec` cannot hold a declaration, a
+//! misplaced `#[plugin]` or a declaration in a function body, so all the scanner needs from it
+//! is what other files depend on: its module-level `mod` items (to follow the module tree,
+//! with their `#[path]`, `#[cfg]` and visibility) and its module-level `const`s (which
+//! `namespace = CONST` may name). The skimmer finds those with the byte-level [`Lexer`] and
+//! hands only each such item's own text to syn, so the results are those of a full parse:
+//!
+//! - `mod x;` and the header of `mod x { .. }` (with the body's inner attributes) are parsed
+//!   with syn and go through the same code as fully parsed modules;
+//! - a `const` whose value may be a string literal (`= "..";` or `= ("..");`) is parsed with
+//!   syn; any other `const` holds no string literal, and only its name and place are kept.
+//!
+//! Whatever the skimmer cannot make sense of (unbalanced delimiters, an unterminated string or
+//! comment, a `mod` item syn rejects) sends the whole file to syn, so such a file is reported
+//! exactly as without the prefilter. The one difference left: a file without plugin text that
+//! tokenizes fine but is not valid Rust (`fn f() -> {}`) gets no "cannot parse" diagnostic;
+//! rustc reports it, and no declaration can hide in it.
+
+use syn::ext::IdentExt;
+use syn::parse::Parser;
+use syn::{Attribute, Item, Visibility};
+
+use super::cfg;
+use super::items::{ConstDef, Extractor, FileItems};
+use super::lex::{self, Lexer, Tok, Token, Unlexable};
+use super::tree::{Env, MAX_NESTING, ModCtx};
+use crate::model::Location;
+
+/// Whether a file needs a full parse: it mentions `plugin` or `PluginSpec`.
+pub(crate) fn needs_full_parse(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"plugin").is_some()
+        || memchr::memmem::find(bytes, b"PluginSpec").is_some()
+}
+
+/// The text syn parses: without a byte order mark or a `#!` shebang line (as
+/// `syn::parse_file` strips them, so that offsets here match its spans).
+pub(crate) fn strip_preamble(mut text: &str) -> &str {
+    text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(rest) = text.strip_prefix("#!") {
+        let mut lexer = Lexer::new(rest.as_bytes());
+        let attribute = lexer.skip_trivia().is_ok() && rest[lexer.pos()..].starts_with('[');
+        if !attribute {
+            return text.find('\n').map_or("", |i| &text[i..]);
+        }
+    }
+    text
+}
+
+/// The skimmer could not read the file; parse it with syn instead.
+pub(crate) struct Fallback;
+
+impl From<Unlexable> for Fallback {
+    fn from(_: Unlexable) -> Self {
+        Fallback
+    }
+}
+
+impl From<syn::Error> for Fallback {
+    fn from(_: syn::Error) -> Self {
+        Fallback
+    }
+}
+
+/// Line and column (in characters) of byte offsets, for offsets that only grow.
+pub(crate) struct Lines<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// 1-based line and 0-based character column of `offset` (not before the last one asked).
+    pub(crate) fn at(&mut self, offset: usize) -> (usize, usize) {
+        let offset = offset.max(self.pos);
+        for newline in memchr::memchr_iter(b'\n', &self.bytes[self.pos..offset]) {
+            self.line += 1;
+            self.line_start = self.pos + newline + 1;
+        }
+        self.pos = offset;
+        let column = self.bytes[self.line_start..offset]
+            .iter()
+            .filter(|&&b| b & 0xc0 != 0x80)
+            .count();
+        (self.line, column)
+    }
+}
+
+/// Skims `text` (already without its preamble), the module `ctx`; `Err` when it needs syn.
+pub(crate) fn skim(
+    env: &Env,
+    file: &std::path::Path,
+    text: &str,
+    ctx: &ModCtx,
+) -> Result<FileItems, Fallback> {
+    let mut skimmer = Skimmer {
+        ex: Extractor::new(env, file),
+        text,
+        lexer: Lexer::new(text.as_bytes()),
+        lines: Lines::new(text.as_bytes()),
+    };
+    let inner = skimmer.inner_attrs()?;
+    let attrs = match inner {
+        Some((start, end)) => {
+            skimmer.base(start);
+            Attribute::parse_inner.parse_str(&text[start..end])?
+        }
+        None => Vec::new(),
+    };
+    let cfgs = cfg::cfgs(&attrs);
+    if cfgs.test && !env.include_tests {
+        // syn would have parsed the file, so check that it can be read.
+        skimmer.items(ctx, false, true)?;
+        return Ok(FileItems::default());
+    }
+    let mut ctx = ctx.clone();
+    ctx.cfg.extend(cfgs.predicates);
+    skimmer.items(&ctx, false, false)?;
+    Ok(skimmer.ex.out)
+}
+
+struct Skimmer<'t, 'e> {
+    ex: Extractor<'e>,
+    text: &'t str,
+    lexer: Lexer<'t>,
+    lines: Lines<'t>,
+}
+
+impl Skimmer<'_, '_> {
+    fn next(&mut self) -> Result<Option<Token>, Fallback> {
+        Ok(self.lexer.next_token()?)
+    }
+
+    fn is(&self, token: Token, word: &[u8]) -> bool {
+        self.lexer.text(token) == word
+    }
+
+    /// Makes the extractor's locations count from `offset` (where the next snippet starts).
+    fn base(&mut self, offset: usize) {
+        self.ex.base = self.lines.at(offset);
+    }
+
+    fn location(&mut self, offset: usize) -> Location {
+        let (line, column) = self.lines.at(offset);
+        Location {
+            file: self.ex.file.to_path_buf(),
+            line,
+            column: column + 1,
+        }
+    }
+
+    /// Consumes the rest of a group whose opening delimiter was just read.
+    fn skip_group(&mut self, open: u8) -> Result<(), Fallback> {
+        let mut stack = vec![open];
+        while let Some(token) = self.next()? {
+            match token.kind {
+                Tok::Open(d) => stack.push(d),
+                Tok::Close(d) => {
+                    let opened = stack.pop().ok_or(Fallback)?;
+                    if closing(opened) != d {
+                        return Err(Fallback);
+                    }
+                    if stack.is_empty() {
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err(Fallback)
+    }
+
+    /// Consumes inner attributes (`#![..]`) at the current place; their byte range.
+    fn inner_attrs(&mut self) -> Result<Option<(usize, usize)>, Fallback> {
+        let mut range: Option<(usize, usize)> = None;
+        loop {
+            let mut ahead = self.lexer.clone();
+            let (Some(hash), Some(bang), Some(open)) = (
+                ahead.next_token()?,
+                ahead.next_token()?,
+                ahead.next_token()?,
+            ) else {
+                return Ok(range);
+            };
+            if !(hash.kind == Tok::Punct(b'#')
+                && bang.kind == Tok::Punct(b'!')
+                && open.kind == Tok::Open(b'['))
+            {
+                return Ok(range);
+            }
+            self.lexer = ahead;
+            self.skip_group(b'[')?;
+            let end = self.lexer.pos();
+            range = Some((range.map_or(hash.start, |r| r.0), end));
+        }
+    }
+
+    /// Module-level items up to the end of the file (or the `}` of an inline module when
+    /// `nested`); `skip` only checks that they can be read.
+    fn items(&mut self, ctx: &ModCtx, nested: bool, skip: bool) -> Result<(), Fallback> {
+        // Whether the next token starts an item (after attributes and visibility), and where
+        // the current item's attributes or visibility started.
+        let mut boundary = true;
+        let mut start: Option<usize> = None;
+        while let Some(token) = self.next()? {
+            let mut item = false;
+            match token.kind {
+                Tok::Close(b'}') if nested => return Ok(()),
+                Tok::Close(_) => return Err(Fallback),
+                Tok::Open(d) => {
+                    self.skip_group(d)?;
+                    item = d == b'{';
+                }
+                Tok::Punct(b';') => item = true,
+                Tok::Punct(b'#') if boundary => {
+                    let open = self.next()?.ok_or(Fallback)?;
+                    if open.kind != Tok::Open(b'[') {
+                        return Err(Fallback);
+                    }
+                    self.skip_group(b'[')?;
+                    start.get_or_insert(token.start);
+                    continue;
+                }
+                Tok::Ident if boundary && self.is(token, b"pub") => {
+                    let mut ahead = self.lexer.clone();
+                    if ahead.next_token()?.is_some_and(|t| t.kind == Tok::Open(b'(')) {
+                        self.lexer = ahead;
+                        self.skip_group(b'(')?;
+                    }
+                    start.get_or_insert(token.start);
+                    continue;
+                }
+                Tok::Ident if boundary && self.is(token, b"unsafe") => {
+                    start.get_or_insert(token.start);
+                    continue;
+                }
+                Tok::Ident if boundary && self.is(token, b"mod") => {
+                    self.module(start.unwrap_or(token.start), ctx, skip)?;
+                    item = true;
+                }
+                Tok::Ident if boundary && self.is(token, b"const") => {
+                    item = self.constant(start.unwrap_or(token.start), token, ctx, skip)?;
+                }
+                _ => {}
+            }
+            boundary = item;
+            start = None;
+        }
+        if nested { Err(Fallback) } else { Ok(()) }
+    }
+
+    /// A `mod` item starting at `start`, its `mod` keyword just read.
+    fn module(&mut self, start: usize, ctx: &ModCtx, skip: bool) -> Result<(), Fallback> {
+        let name = self.next()?.ok_or(Fallback)?;
+        let after = self.next()?.ok_or(Fallback)?;
+        if name.kind != Tok::Ident {
+            return Err(Fallback);
+        }
+        let inline = match after.kind {
+            Tok::Punct(b';') => false,
+            Tok::Open(b'{') => true,
+            _ => return Err(Fallback),
+        };
+        let mut end = after.end;
+        if inline && let Some((_, attrs_end)) = self.inner_attrs()? {
+            end = attrs_end;
+        }
+        let mut snippet = self.text[start..end].to_owned();
+        if inline {
+            snippet.push('}');
+        }
+        let m: syn::ItemMod = parse_snippet(&snippet)?;
+        let cfgs = cfg::cfgs(&m.attrs);
+        if skip || (cfgs.test && !self.ex.env.include_tests) {
+            return if inline {
+                self.items(ctx, true, true)
+            } else {
+                Ok(())
+            };
+        }
+        self.base(start);
+        match self.ex.module(&m, cfgs, ctx) {
+            Some(child) if inline => self.items(&child, true, false),
+            _ if inline => self.items(ctx, true, true),
+            _ => Ok(()),
+        }
+    }
+
+    /// A `const` starting at `start`, its keyword just read; `false` when it is a `const fn`.
+    fn constant(
+        &mut self,
+        start: usize,
+        keyword: Token,
+        ctx: &ModCtx,
+        skip: bool,
+    ) -> Result<bool, Fallback> {
+        let ident = self.next()?.ok_or(Fallback)?;
+        if ident.kind != Tok::Ident {
+            return Err(Fallback);
+        }
+        if [&b"fn"[..], b"unsafe", b"async", b"extern"]
+            .iter()
+            .any(|word| self.is(ident, word))
+        {
+            return Ok(false);
+        }
+        // Up to the `;`, remembering the last two tokens (a group counts as one).
+        let mut last: [Option<Token>; 2] = [None, None];
+        let end = loop {
+            let token = self.next()?.ok_or(Fallback)?;
+            let kept = match token.kind {
+                Tok::Punct(b';') => break token.end,
+                Tok::Open(d) => {
+                    self.skip_group(d)?;
+                    Token {
+                        end: self.lexer.pos(),
+                        ..token
+                    }
+                }
+                Tok::Close(_) => return Err(Fallback),
+                _ => token,
+            };
+            last = [last[1], Some(kept)];
+        };
+        if skip {
+            return Ok(true);
+        }
+        let snippet = &self.text[start..end];
+        if self.may_hold_string(last) {
+            let item: syn::ItemConst = parse_snippet(snippet)?;
+            self.base(start);
+            self.ex.items(&[Item::Const(item)], ctx);
+            return Ok(true);
+        }
+        let header = &self.text[start..keyword.start];
+        if header.contains('#') {
+            let parser = |input: syn::parse::ParseStream<'_>| {
+                let attrs = input.call(Attribute::parse_outer)?;
+                input.parse::<Visibility>()?;
+                Ok(attrs)
+            };
+            if lex::deeper_than(header.as_bytes(), MAX_NESTING).is_some() {
+                return Err(Fallback);
+            }
+            self.base(start);
+            let attrs = parser.parse_str(header)?;
+            if cfg::cfgs(&attrs).test && !self.ex.env.include_tests {
+                return Ok(true);
+            }
+        }
+        let name = std::str::from_utf8(self.lexer.text(ident)).map_err(|_| Fallback)?;
+        let location = self.location(ident.start);
+        let ident = syn::Ident::parse_any.parse_str(name)?;
+        self.ex.out.consts.push(ConstDef {
+            module: ctx.segments.clone(),
+            ident: ident.unraw().to_string(),
+            value: None,
+            location,
+        });
+        Ok(true)
+    }
+
+    /// Whether a const ending in these two tokens (before `;`) may be a string literal:
+    /// `= ".."` or `= ((".."))`, the `=` not part of an operator.
+    fn may_hold_string(&self, last: [Option<Token>; 2]) -> bool {
+        let [Some(eq), Some(value)] = last else {
+            return false;
+        };
+        let operator = eq.start > 0
+            && b"=!<>+-*/%^&|.".contains(&self.text.as_bytes()[eq.start - 1]);
+        if eq.kind != Tok::Punct(b'=') || operator {
+            return false;
+        }
+        match value.kind {
+            Tok::Str => true,
+            Tok::Open(b'(') => parenthesized_string(&self.text.as_bytes()[value.start..value.end]),
+            _ => false,
+        }
+    }
+}
+
+/// Whether `group` is `(".")`, `((".."))`, ...
+fn parenthesized_string(group: &[u8]) -> bool {
+    let mut lexer = Lexer::new(group);
+    let mut opened = 0usize;
+    loop {
+        match lexer.next_token() {
+            Ok(Some(t)) if t.kind == Tok::Open(b'(') => opened += 1,
+            Ok(Some(t)) if t.kind == Tok::Str => break,
+            _ => return false,
+        }
+    }
+    for _ in 0..opened {
+        if !matches!(lexer.next_token(), Ok(Some(t)) if t.kind == Tok::Close(b')')) {
+            return false;
+        }
+    }
+    matches!(lexer.next_token(), Ok(None))
+}
+
+/// Parses an item on its own; too deep a nesting is left to the full parse, which reports it.
+fn parse_snippet<T: syn::parse::Parse>(snippet: &str) -> Result<T, Fallback> {
+    if lex::deeper_than(snippet.as_bytes(), MAX_NESTING).is_some() {
+        return Err(Fallback);
+    }
+    Ok(syn::parse_str(snippet)?)
+}
+
+fn closing(open: u8) -> u8 {
+    match open {
+        b'(' => b')',
+        b'[' => b']',
+        _ => b'}',
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preamble_is_stripped_like_syn() {
+        assert_eq!(strip_preamble("\u{feff}fn f() {}"), "fn f() {}");
+        assert_eq!(strip_preamble("#!/usr/bin/env x\nfn f() {}"), "\nfn f() {}");
+        assert_eq!(strip_preamble("#![cfg(x)]\n"), "#![cfg(x)]\n");
+        assert_eq!(strip_preamble("#! /* c */ [cfg(x)]"), "#! /* c */ [cfg(x)]");
+    }
+
+    #[test]
+    fn parenthesized_strings() {
+        assert!(parenthesized_string(br#"( /* c */ ("a") )"#));
+        assert!(!parenthesized_string(br#"("a", )"#));
+        assert!(!parenthesized_string(br#"("a" + b)"#));
+        assert!(!parenthesized_string(b"((1))"));
+    }
+
+    #[test]
+    fn lines_count_characters() {
+        let text = "ab\nçd\nx";
+        let mut lines = Lines::new(text.as_bytes());
+        assert_eq!(lines.at(1), (1, 1));
+        assert_eq!(lines.at(6), (2, 2));
+        assert_eq!(lines.at(7), (3, 0));
+    }
+
+    #[test]
+    fn plugin_text_needs_a_full_parse() {
+        assert!(needs_full_parse(b"#[plugin(namespace = \"x\")]"));
+        assert!(needs_full_parse(b"static S: PluginSpec<dyn P>"));
+        assert!(!needs_full_parse(b"pub mod Plugins; const PLUGIN: &str = \"\";"));
+    }
+}

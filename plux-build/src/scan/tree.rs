@@ -1,0 +1,468 @@
+//! The module-tree walk: which files make up a crate, read and parsed in parallel.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::filter::Filter;
+use super::items::{self, ConstDef, FileItems, RawDecl};
+use super::lex;
+use super::skim::{self, Lines};
+use crate::diagnostic::Diagnostic;
+use crate::model::Location;
+
+/// Everything a scan needs besides the files.
+#[derive(Debug)]
+pub(crate) struct Env {
+    /// The first segment of values: the crate name, or `crate` for binaries.
+    pub(crate) prefix: String,
+    /// Check that modules on the way and items are `pub` (library targets).
+    pub(crate) check_visibility: bool,
+    /// Follow `mod x;` items (false when scanning loose files of a directory).
+    pub(crate) follow_mods: bool,
+    /// Also scan `#[cfg(test)]` code.
+    pub(crate) include_tests: bool,
+    /// include/exclude.
+    pub(crate) filter: Filter,
+    /// Skim files without plugin text instead of parsing them (see `skim`); off only to check
+    /// that it changes nothing.
+    pub(crate) prefilter: bool,
+}
+
+/// A non-`pub` module on the way to an item.
+#[derive(Clone, Debug)]
+pub(crate) struct PrivateMod {
+    /// The module's name as written.
+    pub(crate) name: String,
+    /// Its path, `crate::a::b`.
+    pub(crate) path: String,
+    /// Where its `mod` item is.
+    pub(crate) location: Location,
+}
+
+/// Where in the tree a module is, and how rustc finds its child module files.
+#[derive(Clone, Debug)]
+pub(crate) struct ModCtx {
+    /// Module path below the crate root, idents as written (raw ones keep `r#`).
+    pub(crate) segments: Vec<String>,
+    /// `cfg` predicates of the enclosing modules, outermost first.
+    pub(crate) cfg: Vec<String>,
+    /// Non-`pub` modules on the way, outermost first.
+    pub(crate) private: Vec<PrivateMod>,
+    /// rustc's directory for child module files.
+    pub(crate) dir: PathBuf,
+    /// rustc's "relative" part: `Some(name)` when this module is a non-`mod.rs` file `name.rs`,
+    /// whose children live in `dir/name/`.
+    pub(crate) relative: Option<String>,
+    /// An include pattern matched this module or one above it.
+    pub(crate) included: bool,
+}
+
+impl ModCtx {
+    /// The directory where `mod x;` looks for `x.rs` and `x/mod.rs` (or where an inline
+    /// `mod x { .. }` puts `x/`).
+    pub(crate) fn child_dir(&self) -> PathBuf {
+        match &self.relative {
+            Some(name) => self.dir.join(name),
+            None => self.dir.clone(),
+        }
+    }
+
+    /// `crate::a::b`.
+    pub(crate) fn display(&self) -> String {
+        std::iter::once("crate")
+            .chain(self.segments.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("::")
+    }
+}
+
+/// One module file to read.
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub(crate) path: PathBuf,
+    pub(crate) ctx: ModCtx,
+    /// Canonical paths of the module files above this one (cycle detection).
+    pub(crate) ancestors: Arc<Vec<PathBuf>>,
+    /// The `mod` item that led here.
+    pub(crate) via: Option<Location>,
+}
+
+impl Job {
+    /// A root file (a crate root, or a loose file standing for the module at `segments`).
+    pub(crate) fn root(env: &Env, path: PathBuf, segments: Vec<String>) -> Option<Self> {
+        if env.filter.excludes_file(&path) || env.filter.excludes_module(&segments) {
+            return None;
+        }
+        let included = env.filter.includes(&segments, Some(&path));
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Some(Self {
+            ctx: ModCtx {
+                segments,
+                cfg: Vec::new(),
+                private: Vec::new(),
+                dir,
+                relative: None,
+                included,
+            },
+            path,
+            ancestors: Arc::new(Vec::new()),
+            via: None,
+        })
+    }
+}
+
+/// What the walk gathered, unsorted.
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) dirs: Vec<PathBuf>,
+    pub(crate) decls: Vec<RawDecl>,
+    pub(crate) consts: Vec<ConstDef>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+impl Collected {
+    fn append(&mut self, mut other: Collected) {
+        self.files.append(&mut other.files);
+        self.dirs.append(&mut other.dirs);
+        self.decls.append(&mut other.decls);
+        self.consts.append(&mut other.consts);
+        self.diagnostics.append(&mut other.diagnostics);
+    }
+}
+
+/// How deep delimiters may nest in a file that is parsed with syn. syn parses nested groups
+/// recursively; real code stays far below this, and the scan threads' stacks
+/// ([`SCAN_STACK`]) hold it with room to spare even in debug builds.
+pub(crate) const MAX_NESTING: usize = 256;
+
+/// The stack size of the scan threads: syn recurses on nested code (expressions, types,
+/// `else if` chains), and a file must never overflow a stack.
+const SCAN_STACK: usize = 64 << 20;
+
+/// A pool of `threads` scan threads with large stacks, built once per thread count and kept
+/// for the life of the process; `None` if threads cannot be started.
+fn pool(threads: usize) -> Option<&'static rayon::ThreadPool> {
+    static POOLS: Mutex<Vec<(usize, &'static rayon::ThreadPool)>> = Mutex::new(Vec::new());
+    let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, pool)) = pools.iter().find(|(n, _)| *n == threads) {
+        return Some(pool);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(SCAN_STACK)
+        .thread_name(|i| format!("plux-scan-{i}"))
+        .build()
+        .ok()?;
+    let pool: &'static rayon::ThreadPool = Box::leak(Box::new(pool));
+    pools.push((threads, pool));
+    Some(pool)
+}
+
+/// Walks the module trees starting at `roots`, one task per file, on scan threads with large
+/// stacks, as many as the current rayon pool has. The result is in no particular order.
+pub(crate) fn walk(env: &Env, roots: Vec<Job>) -> Collected {
+    match pool(rayon::current_num_threads()) {
+        Some(pool) => pool.install(|| walk_here(env, roots)),
+        None => walk_here(env, roots),
+    }
+}
+
+fn walk_here(env: &Env, roots: Vec<Job>) -> Collected {
+    let sink = Mutex::new(Collected::default());
+    rayon::scope(|scope| {
+        for job in roots {
+            spawn(scope, env, &sink, job);
+        }
+    });
+    sink.into_inner().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn spawn<'s>(scope: &rayon::Scope<'s>, env: &'s Env, sink: &'s Mutex<Collected>, job: Job) {
+    scope.spawn(move |scope| {
+        let (found, children) = process(env, job);
+        sink.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .append(found);
+        for child in children {
+            spawn(scope, env, sink, child);
+        }
+    });
+}
+
+/// Reads, parses and scans one file; returns what it found and the module files it declares.
+fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
+    let mut out = Collected::default();
+    let path = &job.path;
+    let canonical = match fs::canonicalize(path) {
+        Ok(canonical) => canonical,
+        Err(err) => {
+            out.diagnostics.push(
+                Diagnostic::error(
+                    job.via.clone(),
+                    format!("cannot read `{}`: {err}", path.display()),
+                )
+                .with_help("check that the file exists and is readable"),
+            );
+            return (out, Vec::new());
+        }
+    };
+    if job.ancestors.contains(&canonical) {
+        let chain: Vec<String> = job
+            .ancestors
+            .iter()
+            .chain(std::iter::once(&canonical))
+            .map(|p| p.display().to_string())
+            .collect();
+        out.diagnostics.push(
+            Diagnostic::error(
+                job.via.clone(),
+                format!("circular modules: `{}` includes itself", path.display()),
+            )
+            .with_note(format!("cycle: {}", chain.join(" -> ")))
+            .with_help("remove the `mod` item or its `#[path]` attribute"),
+        );
+        return (out, Vec::new());
+    }
+    out.files.push(path.clone());
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            out.diagnostics.push(
+                Diagnostic::error(
+                    job.via.clone(),
+                    format!("cannot read `{}`: {err}", path.display()),
+                )
+                .with_help("make the file readable, or skip it with `exclude`"),
+            );
+            return (out, Vec::new());
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+            out.diagnostics.push(
+                Diagnostic::error(
+                    Some(byte_location(path, valid)),
+                    format!("`{}` is not valid UTF-8", path.display()),
+                )
+                .with_help("Rust sources must be UTF-8; fix the file, or skip it with `exclude`"),
+            );
+            return (out, Vec::new());
+        }
+    };
+    let text = skim::strip_preamble(&text);
+    let skimmed = match env.prefilter && !skim::needs_full_parse(text.as_bytes()) {
+        true => skim::skim(env, path, text, &job.ctx).ok(),
+        false => None,
+    };
+    let found = match skimmed {
+        Some(found) => Ok(found),
+        None => parse(env, path, text, &job.ctx),
+    };
+    let children = match found {
+        Ok(found) => {
+            out.decls = found.decls;
+            out.consts = found.consts;
+            out.diagnostics = found.diagnostics;
+            out.dirs = found.dirs;
+            found.children
+        }
+        Err(diagnostics) => {
+            out.diagnostics = diagnostics;
+            Vec::new()
+        }
+    };
+    // Every span of this file is turned into plain data by now; free the thread's source map.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    let mut ancestors = Vec::with_capacity(job.ancestors.len() + 1);
+    ancestors.extend(job.ancestors.iter().cloned());
+    ancestors.push(canonical);
+    let ancestors = Arc::new(ancestors);
+    let jobs = children
+        .into_iter()
+        .map(|child| Job {
+            path: child.path,
+            ctx: child.ctx,
+            ancestors: Arc::clone(&ancestors),
+            via: Some(child.via),
+        })
+        .collect();
+    (out, jobs)
+}
+
+/// Parses a file with syn and extracts what it holds; `Err` holds the diagnostics of a file
+/// that cannot be parsed.
+fn parse(env: &Env, path: &Path, text: &str, ctx: &ModCtx) -> Result<FileItems, Vec<Diagnostic>> {
+    if let Some(offset) = lex::deeper_than(text.as_bytes(), MAX_NESTING) {
+        let (line, column) = Lines::new(text.as_bytes()).at(offset);
+        let location = Location {
+            file: path.to_path_buf(),
+            line,
+            column: column + 1,
+        };
+        return Err(vec![
+            Diagnostic::error(
+                Some(location),
+                format!(
+                    "cannot parse `{}`: delimiters nest deeper than {MAX_NESTING} levels",
+                    path.display()
+                ),
+            )
+            .with_help(
+                "flatten the nesting, or skip the file with `exclude` in \
+                 `[package.metadata.plux]`",
+            ),
+        ]);
+    }
+    // `text` is without its preamble already, so this is `syn::parse_file`.
+    match syn::parse_str::<syn::File>(text) {
+        Ok(syntax) => Ok(items::extract(env, path, &syntax, ctx)),
+        Err(errors) => Err(errors
+            .into_iter()
+            .map(|err| {
+                let start = err.span().start();
+                let location = Location {
+                    file: path.to_path_buf(),
+                    line: start.line,
+                    column: start.column + 1,
+                };
+                Diagnostic::error(
+                    Some(location),
+                    format!("cannot parse `{}`: {err}", path.display()),
+                )
+                .with_help(
+                    "fix the syntax error, or skip the file with `exclude` in \
+                     `[package.metadata.plux]`",
+                )
+            })
+            .collect()),
+    }
+}
+
+/// The line and column just after `prefix`, the valid start of a file.
+fn byte_location(file: &Path, prefix: &[u8]) -> Location {
+    let line_start = prefix
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&prefix[line_start..])
+        .chars()
+        .count()
+        + 1;
+    Location {
+        file: file.to_path_buf(),
+        line: memchr::memchr_iter(b'\n', prefix).count() + 1,
+        column,
+    }
+}
+
+/// Every `.rs` file under `dir` as its own root job (`scan_dir` without a crate root).
+pub(crate) fn loose_files(env: &Env, dir: &Path) -> (Vec<Job>, Vec<Diagnostic>) {
+    let mut jobs = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut reported = std::collections::HashSet::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            let skipped = name == "target"
+                || name.starts_with('.')
+                || (!env.include_tests && matches!(&*name, "tests" | "benches" | "examples"));
+            entry.depth() == 0 || !entry.file_type().is_dir() || !skipped
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                diagnostics.push(Diagnostic::warning(None, format!("skipped a path: {err}")));
+                continue;
+            }
+        };
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_none_or(|ext| ext != "rs") {
+            continue;
+        }
+        let relative = path.strip_prefix(dir).unwrap_or(path);
+        match module_segments(relative) {
+            Ok(segments) => jobs.extend(Job::root(env, path.to_path_buf(), segments)),
+            Err((index, part)) => {
+                // One warning per file or directory whose name is not a module name.
+                let skipped = dir.join(relative.iter().take(index + 1).collect::<PathBuf>());
+                if reported.insert(skipped.clone()) {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            None,
+                            format!(
+                                "skipped `{}`: `{part}` is not a module name",
+                                skipped.display()
+                            ),
+                        )
+                        .with_help("rename it, or scan the crate from its root"),
+                    );
+                }
+            }
+        }
+    }
+    (jobs, diagnostics)
+}
+
+/// `a/b.rs` → `[a, b]`, `a/mod.rs` → `[a]`, `lib.rs`/`main.rs` at the top → `[]`; `Err` holds
+/// the index and text of a part that is no identifier.
+fn module_segments(relative: &Path) -> Result<Vec<String>, (usize, String)> {
+    let parts: Vec<String> = relative
+        .iter()
+        .map(|part| part.to_string_lossy().into_owned())
+        .collect();
+    let mut segments = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        let name = if last {
+            let stem = part.strip_suffix(".rs").unwrap_or(part);
+            if stem == "mod" || (parts.len() == 1 && (stem == "lib" || stem == "main")) {
+                break;
+            }
+            stem
+        } else {
+            part.as_str()
+        };
+        segments.push(ident(name).ok_or_else(|| (i, name.to_owned()))?);
+    }
+    Ok(segments)
+}
+
+/// `name` as an identifier (`r#name` for keywords), if it is one.
+fn ident(name: &str) -> Option<String> {
+    if syn::parse_str::<syn::Ident>(name).is_ok() {
+        return Some(name.to_owned());
+    }
+    let raw = format!("r#{name}");
+    syn::parse_str::<syn::Ident>(&raw).is_ok().then_some(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loose_file_module_paths() {
+        let seg = |p: &str| module_segments(Path::new(p));
+        assert_eq!(seg("lib.rs").unwrap(), Vec::<String>::new());
+        assert_eq!(seg("a/b.rs").unwrap(), ["a", "b"]);
+        assert_eq!(seg("a/mod.rs").unwrap(), ["a"]);
+        assert_eq!(seg("a/lib.rs").unwrap(), ["a", "lib"]);
+        assert_eq!(seg("type.rs").unwrap(), ["r#type"]);
+        assert_eq!(seg("my-file.rs").unwrap_err(), (0, "my-file".to_owned()));
+        assert_eq!(seg("a/b-c/d.rs").unwrap_err(), (1, "b-c".to_owned()));
+    }
+
+    #[test]
+    fn location_after_valid_prefix() {
+        let loc = byte_location(Path::new("f.rs"), "ab\ncdé".as_bytes());
+        assert_eq!((loc.line, loc.column), (2, 4));
+    }
+}

@@ -1,0 +1,347 @@
+//! Per-plugin state: a small state machine behind a mutex, and the public read-only view.
+
+use std::fmt;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, ThreadId};
+
+use crate::error::Cause;
+use crate::{PluginEntry, PluginError, PluginSpec};
+
+use super::index::Index;
+
+/// Where a plugin is in its one and only lifecycle run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Resolved, nobody has loaded it yet.
+    Idle,
+    /// A thread is running the lifecycle (no lock is held meanwhile).
+    Running(ThreadId),
+    /// The outcome is decided for good.
+    Settled,
+}
+
+struct State<P: ?Sized> {
+    phase: Phase,
+    plugin: Option<Arc<P>>,
+    init_error: Option<PluginError>,
+    load_error: Option<PluginError>,
+    disabled: Option<PluginError>,
+    loaded: bool,
+}
+
+impl<P: ?Sized> State<P> {
+    fn outcome(&self) -> Result<Arc<P>, PluginError> {
+        let error = self
+            .disabled
+            .as_ref()
+            .or(self.init_error.as_ref())
+            .or(self.load_error.as_ref());
+        match (error, &self.plugin) {
+            (Some(error), _) => Err(error.clone()),
+            (None, Some(plugin)) if self.loaded => Ok(plugin.clone()),
+            // Unreachable by construction; reported rather than panicking.
+            _ => Err(PluginError::Load {
+                namespace: String::new(),
+                name: String::new(),
+                cause: Arc::new(Interrupted),
+            }),
+        }
+    }
+}
+
+/// The cause when a lifecycle run ended without settling (only if plux itself panicked).
+#[derive(Debug, thiserror::Error)]
+#[error("the plugin lifecycle was interrupted")]
+struct Interrupted;
+
+/// One plugin of a manager's index.
+pub(crate) struct Container<P: ?Sized + 'static> {
+    pub(crate) entry: PluginEntry,
+    pub(crate) spec: &'static PluginSpec<P>,
+    state: Mutex<State<P>>,
+    settled: Condvar,
+}
+
+/// What [`Container::begin`] found.
+pub(crate) enum Begin<'a, P: ?Sized + 'static> {
+    /// The outcome is known (or the caller is the thread running the lifecycle).
+    Done(Result<Arc<P>, PluginError>),
+    /// The caller must run the lifecycle and settle the run.
+    Run(Run<'a, P>),
+}
+
+impl<P: ?Sized + 'static> Container<P> {
+    pub(crate) fn new(entry: PluginEntry, spec: &'static PluginSpec<P>) -> Self {
+        Self {
+            entry,
+            spec,
+            state: Mutex::new(State {
+                phase: Phase::Idle,
+                plugin: None,
+                init_error: None,
+                load_error: None,
+                disabled: None,
+                loaded: false,
+            }),
+            settled: Condvar::new(),
+        }
+    }
+
+    // The lock is only ever held for plain field accesses, never across user code, so a
+    // poisoned lock (impossible in practice) still holds consistent data.
+    fn lock(&self) -> MutexGuard<'_, State<P>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Claims the lifecycle run, or waits for the thread that has it and returns its outcome.
+    pub(crate) fn begin(&self) -> Begin<'_, P> {
+        let me = thread::current().id();
+        let mut state = self.lock();
+        loop {
+            match state.phase {
+                Phase::Settled => return Begin::Done(state.outcome()),
+                Phase::Running(owner) if owner == me => {
+                    return Begin::Done(Err(PluginError::Recursive {
+                        namespace: self.entry.namespace().to_owned(),
+                        name: self.entry.name().to_owned(),
+                    }));
+                }
+                Phase::Running(_) => {
+                    state = self
+                        .settled
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+                Phase::Idle => {
+                    state.phase = Phase::Running(me);
+                    return Begin::Run(Run {
+                        container: self,
+                        settled: false,
+                    });
+                }
+            }
+        }
+    }
+
+    pub(crate) fn plugin(&self) -> Option<Arc<P>> {
+        self.lock().plugin.clone()
+    }
+
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.lock().loaded
+    }
+}
+
+/// The right (and duty) to run one plugin's lifecycle; settles it when dropped.
+pub(crate) struct Run<'a, P: ?Sized + 'static> {
+    container: &'a Container<P>,
+    settled: bool,
+}
+
+impl<P: ?Sized + 'static> Run<'_, P> {
+    pub(crate) fn set_plugin(&self, plugin: Arc<P>) {
+        self.container.lock().plugin = Some(plugin);
+    }
+
+    pub(crate) fn set_init_error(&self, error: PluginError) {
+        self.container.lock().init_error = Some(error);
+    }
+
+    pub(crate) fn set_load_error(&self, error: PluginError) {
+        self.container.lock().load_error = Some(error);
+    }
+
+    /// Settles a disabled plugin.
+    pub(crate) fn disable(mut self, error: PluginError) -> Result<Arc<P>, PluginError> {
+        self.container.lock().disabled = Some(error);
+        self.settle()
+    }
+
+    /// Settles a loaded plugin.
+    pub(crate) fn loaded(mut self) -> Result<Arc<P>, PluginError> {
+        self.container.lock().loaded = true;
+        self.settle()
+    }
+
+    /// Settles with the errors recorded so far.
+    pub(crate) fn failed(mut self) -> Result<Arc<P>, PluginError> {
+        self.settle()
+    }
+
+    fn settle(&mut self) -> Result<Arc<P>, PluginError> {
+        self.settled = true;
+        let outcome = {
+            let mut state = self.container.lock();
+            state.phase = Phase::Settled;
+            state.outcome()
+        };
+        self.container.settled.notify_all();
+        outcome
+    }
+}
+
+impl<P: ?Sized + 'static> Drop for Run<'_, P> {
+    fn drop(&mut self) {
+        if !self.settled {
+            // Only reached if plux's own code panicked mid-run: never leave waiters hanging.
+            let entry = self.container.entry;
+            let mut state = self.container.lock();
+            if state.load_error.is_none() && state.init_error.is_none() {
+                state.load_error = Some(PluginError::Load {
+                    namespace: entry.namespace().to_owned(),
+                    name: entry.name().to_owned(),
+                    cause: Arc::new(Interrupted) as Cause,
+                });
+            }
+            state.phase = Phase::Settled;
+            drop(state);
+            self.container.settled.notify_all();
+        }
+    }
+}
+
+/// A read-only view of one plugin of a [`PluginManager`](crate::PluginManager): its spec and
+/// where it is in its lifecycle (Python plux's `PluginContainer`).
+///
+/// The view is live: it reads the current state on every call, so a container taken before
+/// [`load_all`](crate::PluginManager::load_all) shows the outcome afterwards.
+///
+/// ```
+/// use plux_runtime::{BoxError, Plugin, PluginEntry, PluginManager, PluginSpec};
+///
+/// struct Flaky;
+/// impl Plugin for Flaky {
+///     fn load(&self, _: &()) -> Result<(), BoxError> { Err("flaked".into()) }
+/// }
+/// static FLAKY: PluginSpec<dyn Plugin> = PluginSpec::new("demo.containers", "flaky", || Box::new(Flaky));
+///
+/// let manager = PluginManager::<dyn Plugin>::builder("demo.containers")
+///     .finder(vec![PluginEntry::of(&FLAKY)])
+///     .build();
+/// let container = manager.get_container("flaky")?;
+/// assert!(!container.is_init());
+/// manager.load_all();
+/// assert!(container.is_init() && !container.is_loaded());
+/// assert!(container.init_error().is_none());
+/// assert_eq!(container.load_error().unwrap().cause().unwrap().to_string(), "flaked");
+/// # Ok::<(), plux_runtime::PluginError>(())
+/// ```
+pub struct PluginContainer<P: ?Sized + 'static> {
+    index: Arc<Index<P>>,
+    position: usize,
+}
+
+impl<P: ?Sized + 'static> PluginContainer<P> {
+    pub(crate) fn new(index: Arc<Index<P>>, position: usize) -> Self {
+        Self { index, position }
+    }
+
+    fn container(&self) -> &Container<P> {
+        &self.index.containers[self.position]
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&State<P>) -> T) -> T {
+        f(&self.container().lock())
+    }
+
+    /// The plugin's namespace.
+    pub fn namespace(&self) -> &'static str {
+        self.container().entry.namespace()
+    }
+
+    /// The plugin's name.
+    pub fn name(&self) -> &'static str {
+        self.container().entry.name()
+    }
+
+    /// The Rust path the plugin was declared at, as the finder gave it (may be empty).
+    pub fn value(&self) -> &'static str {
+        self.container().entry.value()
+    }
+
+    /// The resolved spec.
+    pub fn spec(&self) -> &'static PluginSpec<P> {
+        self.container().spec
+    }
+
+    /// The plugin, once its factory made it (also when it later failed to load).
+    pub fn plugin(&self) -> Option<Arc<P>> {
+        self.container().plugin()
+    }
+
+    /// Whether the factory made the plugin.
+    pub fn is_init(&self) -> bool {
+        self.read(|s| s.plugin.is_some())
+    }
+
+    /// Whether the plugin was loaded successfully.
+    pub fn is_loaded(&self) -> bool {
+        self.read(|s| s.loaded)
+    }
+
+    /// Whether a thread is running the plugin's lifecycle right now.
+    pub fn is_loading(&self) -> bool {
+        self.read(|s| matches!(s.phase, Phase::Running(_)))
+    }
+
+    /// Whether the plugin is disabled.
+    pub fn is_disabled(&self) -> bool {
+        self.read(|s| s.disabled.is_some())
+    }
+
+    /// Why the plugin is disabled, if it is.
+    pub fn disabled_reason(&self) -> Option<String> {
+        self.read(|s| {
+            s.disabled
+                .as_ref()
+                .and_then(|e| e.disabled_reason().map(str::to_owned))
+        })
+    }
+
+    /// The error that kept the factory from making the plugin.
+    pub fn init_error(&self) -> Option<PluginError> {
+        self.read(|s| s.init_error.clone())
+    }
+
+    /// The error that kept the plugin from loading.
+    pub fn load_error(&self) -> Option<PluginError> {
+        self.read(|s| s.load_error.clone())
+    }
+}
+
+impl<P: ?Sized + 'static> Clone for PluginContainer<P> {
+    fn clone(&self) -> Self {
+        Self {
+            index: self.index.clone(),
+            position: self.position,
+        }
+    }
+}
+
+impl<P: ?Sized + 'static> fmt::Debug for PluginContainer<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Snapshot first: errors are formatted (user `Display` code) without the lock held.
+        let (is_init, is_loaded, disabled, init_error, load_error) = self.read(|s| {
+            (
+                s.plugin.is_some(),
+                s.loaded,
+                s.disabled.clone(),
+                s.init_error.clone(),
+                s.load_error.clone(),
+            )
+        });
+        f.debug_struct("PluginContainer")
+            .field("namespace", &self.namespace())
+            .field("name", &self.name())
+            .field("value", &self.value())
+            .field("is_init", &is_init)
+            .field("is_loaded", &is_loaded)
+            .field(
+                "disabled",
+                &disabled.as_ref().and_then(PluginError::disabled_reason),
+            )
+            .field("init_error", &init_error.as_ref().map(ToString::to_string))
+            .field("load_error", &load_error.as_ref().map(ToString::to_string))
+            .finish()
+    }
+}

@@ -1,0 +1,196 @@
+//! A manager's index: the resolved plugins of its namespace, built lazily, exactly once.
+
+use std::any::type_name;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::thread::{self, ThreadId};
+
+use crate::error::Panicked;
+use crate::{PluginEntry, PluginError, PluginFinder};
+
+use super::container::Container;
+
+/// The plugins of one namespace, sorted by name, and the entries that failed to resolve.
+pub(crate) struct Index<P: ?Sized + 'static> {
+    pub(crate) containers: Vec<Container<P>>,
+    pub(crate) unresolved: Vec<(PluginEntry, PluginError)>,
+}
+
+impl<P: ?Sized + 'static> Index<P> {
+    fn empty() -> Self {
+        Self {
+            containers: Vec::new(),
+            unresolved: Vec::new(),
+        }
+    }
+
+    /// Asks the finder for `namespace` and resolves every entry to a `PluginSpec<P>`.
+    pub(crate) fn build(namespace: &str, finder: &dyn PluginFinder) -> Self {
+        let found = panic::catch_unwind(AssertUnwindSafe(|| finder.find_plugins(namespace)));
+        let entries = match found {
+            Ok(entries) => entries,
+            Err(payload) => {
+                let panicked = Panicked::new("the plugin finder", &*payload);
+                log::warn!("{panicked}; namespace {namespace} has no plugins");
+                return Self::empty();
+            }
+        };
+        let mut index = Self {
+            containers: Vec::with_capacity(entries.len()),
+            unresolved: Vec::new(),
+        };
+        for entry in entries {
+            // A finder may return more than asked for (Python plux's finders do); skip quietly.
+            if entry.namespace() != namespace {
+                continue;
+            }
+            match entry.spec::<P>() {
+                Some(spec) => index.containers.push(Container::new(entry, spec)),
+                None => {
+                    let reason = format!(
+                        "its interface is `{}`, not `{}`; declare it with the interface of this namespace",
+                        entry.interface_type_name(),
+                        type_name::<P>()
+                    );
+                    index.unresolve(entry, reason);
+                }
+            }
+        }
+        // Registries are sorted already; a stable sort keeps the finder's first of duplicates.
+        if !index
+            .containers
+            .is_sorted_by(|a, b| a.entry.name() <= b.entry.name())
+        {
+            index.containers.sort_by_key(|c| c.entry.name());
+        }
+        if index
+            .containers
+            .windows(2)
+            .any(|w| w[0].entry.name() == w[1].entry.name())
+        {
+            let containers = std::mem::take(&mut index.containers);
+            for container in containers {
+                match index.containers.last() {
+                    Some(kept) if kept.entry.name() == container.entry.name() => {
+                        let reason = format!(
+                            "the namespace already has a plugin with this name (`{}`); rename one of them",
+                            kept.entry.value()
+                        );
+                        index.unresolve(container.entry, reason);
+                    }
+                    _ => index.containers.push(container),
+                }
+            }
+        }
+        index
+    }
+
+    fn unresolve(&mut self, entry: PluginEntry, reason: String) {
+        let error = PluginError::Resolve {
+            namespace: entry.namespace().to_owned(),
+            name: entry.name().to_owned(),
+            value: entry.value().to_owned(),
+            reason,
+        };
+        log::warn!("{error}");
+        self.unresolved.push((entry, error));
+    }
+
+    /// The position of the plugin called `name`.
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        self.containers
+            .binary_search_by(|c| c.entry.name().cmp(name))
+            .ok()
+    }
+
+    /// Why `name` is not in the index although the finder has it.
+    pub(crate) fn resolve_error(&self, name: &str) -> Option<&PluginError> {
+        self.unresolved
+            .iter()
+            .find(|(e, _)| e.name() == name)
+            .map(|(_, error)| error)
+    }
+}
+
+enum Pending<P: ?Sized + 'static> {
+    Idle,
+    /// A thread is asking the finder.
+    Building(ThreadId),
+    /// A thread is firing the resolve hooks; it (and only it) may use the index meanwhile.
+    Announcing(ThreadId, Arc<Index<P>>),
+}
+
+/// Builds the index once, on first use, without holding a lock while user code (the finder,
+/// resolve hooks) runs; other threads wait until the resolve hooks have fired.
+pub(crate) struct Resolver<P: ?Sized + 'static> {
+    index: OnceLock<Arc<Index<P>>>,
+    pending: Mutex<Pending<P>>,
+    ready: Condvar,
+}
+
+impl<P: ?Sized + 'static> Resolver<P> {
+    pub(crate) fn new() -> Self {
+        Self {
+            index: OnceLock::new(),
+            pending: Mutex::new(Pending::Idle),
+            ready: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn get(
+        &self,
+        build: impl FnOnce() -> Index<P>,
+        announce: impl FnOnce(&Index<P>),
+    ) -> Arc<Index<P>> {
+        if let Some(index) = self.index.get() {
+            return index.clone();
+        }
+        let me = thread::current().id();
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(index) = self.index.get() {
+                return index.clone();
+            }
+            match &*pending {
+                Pending::Idle => break,
+                Pending::Building(owner) if *owner == me => {
+                    log::warn!(
+                        "the plugin finder called back into its manager; it sees no plugins"
+                    );
+                    return Arc::new(Index::empty());
+                }
+                Pending::Announcing(owner, index) if *owner == me => return index.clone(),
+                _ => {
+                    pending = self
+                        .ready
+                        .wait(pending)
+                        .unwrap_or_else(PoisonError::into_inner)
+                }
+            }
+        }
+        *pending = Pending::Building(me);
+        drop(pending);
+
+        // Should plux's own code panic below, waiters wake up and the next caller retries.
+        let reset = Reset(self);
+        let index = Arc::new(build());
+        self.set(Pending::Announcing(me, index.clone()));
+        announce(&index);
+        let published = self.index.get_or_init(|| index).clone();
+        drop(reset);
+        published
+    }
+
+    fn set(&self, state: Pending<P>) {
+        *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = state;
+    }
+}
+
+struct Reset<'a, P: ?Sized + 'static>(&'a Resolver<P>);
+
+impl<P: ?Sized + 'static> Drop for Reset<'_, P> {
+    fn drop(&mut self) {
+        self.0.set(Pending::Idle);
+        self.0.ready.notify_all();
+    }
+}

@@ -1,0 +1,238 @@
+//! One plugin's lifecycle run: filters, factory, `should_load`, `load`, and the listeners' hooks
+//! in between, with every piece of user code run without locks and under `catch_unwind`.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+
+use crate::error::{Id, Panicked, cause};
+use crate::{
+    BoxError, Disabled, Plugin, PluginEntry, PluginError, PluginLifecycleListener,
+    global_plugin_filter,
+};
+
+use super::PluginManager;
+use super::container::{Begin, Container, Run};
+use super::index::Index;
+
+/// The reason of a plugin disabled by `should_load` (the text of Python plux).
+const SHOULD_LOAD_FALSE: &str = "Load condition for plugin was false";
+
+/// Runs `f`, turning a panic into a [`Panicked`] naming `what`.
+fn contain<T>(what: &'static str, f: impl FnOnce() -> T) -> Result<T, Panicked> {
+    panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Panicked::new(what, &*payload))
+}
+
+/// What an error returned by plugin code or a hook means.
+enum Failure {
+    Disabled(String),
+    Error(crate::error::Cause),
+}
+
+impl From<BoxError> for Failure {
+    fn from(error: BoxError) -> Self {
+        match error.downcast_ref::<Disabled>() {
+            Some(disabled) => Self::Disabled(disabled.reason().to_owned()),
+            None => Self::Error(cause(error)),
+        }
+    }
+}
+
+impl From<Panicked> for Failure {
+    fn from(panicked: Panicked) -> Self {
+        Self::Error(Arc::new(panicked))
+    }
+}
+
+impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
+    /// Fires the resolve hooks for a freshly built index: successes in name order, then
+    /// failures.
+    pub(super) fn announce(&self, index: &Index<P>) {
+        let listeners = self.listeners();
+        if listeners.is_empty() {
+            return;
+        }
+        for container in &index.containers {
+            let id = Id(container.entry.namespace(), container.entry.name());
+            for listener in listeners.iter() {
+                self.hook(&id, "on_resolve_after", || {
+                    listener.on_resolve_after(container.spec)
+                });
+            }
+        }
+        for (entry, error) in &index.unresolved {
+            let id = Id(entry.namespace(), entry.name());
+            for listener in listeners.iter() {
+                self.hook(&id, "on_resolve_exception", || {
+                    listener.on_resolve_exception(&self.namespace, entry, error)
+                });
+            }
+        }
+    }
+
+    pub(super) fn load_container(&self, container: &Container<P>) -> Result<Arc<P>, PluginError> {
+        match container.begin() {
+            Begin::Done(outcome) => outcome,
+            Begin::Run(run) => self.run(container, run),
+        }
+    }
+
+    /// The lifecycle of one plugin; `run` settles it.
+    fn run(&self, container: &Container<P>, run: Run<'_, P>) -> Result<Arc<P>, PluginError> {
+        let spec = container.spec;
+        let entry = &container.entry;
+        let id = Id(entry.namespace(), entry.name());
+
+        if let Some(reason) = self.filtered(entry) {
+            return self.disable(run, entry, reason);
+        }
+
+        log::debug!("instantiating plugin {id}");
+        let plugin: Arc<P> = match contain("the factory", || spec.create()) {
+            Ok(Ok(plugin)) => Arc::from(plugin),
+            Ok(Err(error)) => return self.init_failed(run, container, error.into()),
+            Err(panicked) => return self.init_failed(run, container, panicked.into()),
+        };
+        run.set_plugin(plugin.clone());
+        if let Err(failure) = self.veto(&id, "on_init_after", |l| l.on_init_after(spec, &plugin)) {
+            return self.init_failed(run, container, failure);
+        }
+
+        match contain("should_load", || plugin.should_load()) {
+            Ok(true) => {}
+            Ok(false) => return self.disable(run, entry, SHOULD_LOAD_FALSE.to_owned()),
+            Err(panicked) => return self.load_failed(run, container, &plugin, panicked.into()),
+        }
+        if let Err(failure) = self.veto(&id, "on_load_before", |l| {
+            l.on_load_before(spec, &plugin, &self.args)
+        }) {
+            return self.load_failed(run, container, &plugin, failure);
+        }
+
+        log::debug!("loading plugin {id}");
+        match contain("load", || plugin.load(&self.args)) {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return self.load_failed(run, container, &plugin, error.into()),
+            Err(panicked) => return self.load_failed(run, container, &plugin, panicked.into()),
+        }
+        if let Err(failure) = self.veto(&id, "on_load_after", |l| l.on_load_after(spec, &plugin)) {
+            return self.load_failed(run, container, &plugin, failure);
+        }
+        run.loaded()
+    }
+
+    /// The reason the first filter that disables `entry` gives, if any.
+    fn filtered(&self, entry: &PluginEntry) -> Option<String> {
+        const DISABLED: &str = "A plugin filter disabled this plugin before it was initialized";
+        if let Some(pattern) = global_plugin_filter().matching(entry) {
+            return Some(format!("{DISABLED} (`global_plugin_filter`, {pattern})"));
+        }
+        for (name, filter) in &self.filters {
+            match contain("a plugin filter", || filter.disables(entry)) {
+                Ok(false) => {}
+                Ok(true) => return Some(format!("{DISABLED} (`{name}`)")),
+                Err(panicked) => log::warn!(
+                    "{panicked} (`{name}`) for plugin {}; the filter is ignored",
+                    Id(entry.namespace(), entry.name())
+                ),
+            }
+        }
+        None
+    }
+
+    fn disable(
+        &self,
+        run: Run<'_, P>,
+        entry: &PluginEntry,
+        reason: String,
+    ) -> Result<Arc<P>, PluginError> {
+        let error = PluginError::Disabled {
+            namespace: entry.namespace().to_owned(),
+            name: entry.name().to_owned(),
+            reason,
+        };
+        log::debug!("{error}");
+        run.disable(error)
+    }
+
+    fn init_failed(
+        &self,
+        run: Run<'_, P>,
+        container: &Container<P>,
+        failure: Failure,
+    ) -> Result<Arc<P>, PluginError> {
+        let entry = &container.entry;
+        let cause = match failure {
+            Failure::Disabled(reason) => return self.disable(run, entry, reason),
+            Failure::Error(cause) => cause,
+        };
+        let error = PluginError::Init {
+            namespace: entry.namespace().to_owned(),
+            name: entry.name().to_owned(),
+            cause,
+        };
+        log::warn!("{error}");
+        run.set_init_error(error.clone());
+        let id = Id(entry.namespace(), entry.name());
+        for listener in self.listeners().iter() {
+            self.hook(&id, "on_init_exception", || {
+                listener.on_init_exception(container.spec, &error)
+            });
+        }
+        run.failed()
+    }
+
+    fn load_failed(
+        &self,
+        run: Run<'_, P>,
+        container: &Container<P>,
+        plugin: &Arc<P>,
+        failure: Failure,
+    ) -> Result<Arc<P>, PluginError> {
+        let entry = &container.entry;
+        let cause = match failure {
+            Failure::Disabled(reason) => return self.disable(run, entry, reason),
+            Failure::Error(cause) => cause,
+        };
+        let error = PluginError::Load {
+            namespace: entry.namespace().to_owned(),
+            name: entry.name().to_owned(),
+            cause,
+        };
+        log::warn!("{error}");
+        run.set_load_error(error.clone());
+        let id = Id(entry.namespace(), entry.name());
+        for listener in self.listeners().iter() {
+            self.hook(&id, "on_load_exception", || {
+                listener.on_load_exception(container.spec, plugin, &error)
+            });
+        }
+        run.failed()
+    }
+
+    /// Calls a hook that returns nothing on one listener; a panic is logged and ignored.
+    fn hook(&self, id: &Id<'_>, what: &'static str, call: impl FnOnce()) {
+        if let Err(panicked) = contain(what, call) {
+            log::warn!("listener hook {panicked} for plugin {id}; the manager goes on");
+        }
+    }
+
+    /// Calls a hook that may veto on every listener, stopping at the first error; panics are
+    /// logged and ignored.
+    fn veto(
+        &self,
+        id: &Id<'_>,
+        what: &'static str,
+        call: impl Fn(&dyn PluginLifecycleListener<P, A>) -> Result<(), BoxError>,
+    ) -> Result<(), Failure> {
+        for listener in self.listeners().iter() {
+            match contain(what, || call(&**listener)) {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => return Err(error.into()),
+                Err(panicked) => {
+                    log::warn!("listener hook {panicked} for plugin {id}; the manager goes on");
+                }
+            }
+        }
+        Ok(())
+    }
+}

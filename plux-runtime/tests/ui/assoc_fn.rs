@@ -1,0 +1,10 @@
+use plux_runtime::plugin;
+
+struct A;
+
+impl A {
+    #[plugin(namespace = "demo")]
+    fn associated() {}
+}
+
+fn main() {}

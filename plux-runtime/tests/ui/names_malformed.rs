@@ -1,0 +1,30 @@
+use plux_runtime::plugin;
+
+#[plugin(namespace = "demo", name = "")]
+fn empty() {}
+
+#[plugin(namespace = "demo", name = "a=b")]
+fn equals() {}
+
+#[plugin(namespace = "demo", name = " padded")]
+fn leading_space() {}
+
+#[plugin(namespace = "demo", name = "trailing\u{3000}")]
+fn trailing_space() {}
+
+#[plugin(namespace = "demo", name = "tab\tinside")]
+fn control() {}
+
+#[plugin(namespace = "demo", name = "[type]")]
+fn bracket() {}
+
+#[plugin(namespace = "", name = "ok")]
+fn empty_namespace() {}
+
+#[plugin(namespace = "my plugins")]
+fn namespace_space() {}
+
+#[plugin(namespace = "my/plugins")]
+fn namespace_slash() {}
+
+fn main() {}
