@@ -157,7 +157,10 @@ fn main() {
         pool.current_num_threads(),
         args.prefilter,
         bytes as f64 / 1e6 / (median / 1000.0),
-        times.iter().map(|t| (t * 10.0).round() / 10.0).collect::<Vec<_>>(),
+        times
+            .iter()
+            .map(|t| (t * 10.0).round() / 10.0)
+            .collect::<Vec<_>>(),
         vmhwm_kb()
     );
 }

@@ -19,8 +19,9 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// Source or index problems were found; each is a located diagnostic.
-    #[error("{} error(s) found; nothing was written", .0.iter().filter(|d| d.is_error()).count())]
+    /// Source or index problems were found; each is a located diagnostic. Like rustc, the
+    /// message only counts them: the diagnostics themselves say what and where.
+    #[error("{}", aborting(.0))]
     Diagnostics(Vec<Diagnostic>),
     /// The configuration (`[package.metadata.plux]`, command-line options) is invalid.
     #[error("invalid configuration: {0}")]
@@ -35,6 +36,14 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// rustc's closing line: `aborting due to 1 previous error` / `... 3 previous errors`.
+fn aborting(diagnostics: &[Diagnostic]) -> String {
+    match diagnostics.iter().filter(|d| d.is_error()).count() {
+        1 => "aborting due to 1 previous error".to_owned(),
+        n => format!("aborting due to {n} previous errors"),
     }
 }
 

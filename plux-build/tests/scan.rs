@@ -648,10 +648,7 @@ fn private_module_on_the_way_is_an_error_at_the_declaration() {
         ]
     );
     let d = &out.diagnostics[0];
-    assert_eq!(
-        d.help.as_deref(),
-        Some("make `mod hidden` pub")
-    );
+    assert_eq!(d.help.as_deref(), Some("make `mod hidden` pub"));
     assert_eq!(
         d.notes,
         [format!(
@@ -1213,29 +1210,35 @@ fn several_private_modules_are_all_named_in_the_help() {
     let pkg = Pkg::new(&[
         ("src/lib.rs", "mod a;\n"),
         ("src/a.rs", "pub mod b;\nmod c;\n"),
-        ("src/a/c.rs", "#[plugin(namespace = \"ns\")]\npub fn f() {}\n"),
+        (
+            "src/a/c.rs",
+            "#[plugin(namespace = \"ns\")]\npub fn f() {}\n",
+        ),
         ("src/a/b.rs", ""),
     ]);
     let out = pkg.scan();
-    assert_eq!(out.diagnostics.len(), 1, "{:#?}", pkg.diags(&out.diagnostics));
+    assert_eq!(
+        out.diagnostics.len(),
+        1,
+        "{:#?}",
+        pkg.diags(&out.diagnostics)
+    );
     assert_eq!(
         out.diagnostics[0].help.as_deref(),
         Some("make `mod a` and `mod c` pub")
     );
 }
 
-/// Nested parentheses `depth` deep inside a const, in a file with or without plugin text.
-fn nested_file(depth: usize, plugin_text: bool) -> String {
-    let mut text = String::from("pub mod inner;\n");
-    if plugin_text {
-        text.push_str("#[plugin(namespace = \"ns\")]\npub fn before() {}\n");
+/// Parentheses `depth` deep, in the body of a plugin fn (`in_plugin`, so that syn must parse
+/// them) or in a const of a file that also declares a plugin.
+fn nested_file(depth: usize, in_plugin: bool) -> String {
+    let nested = format!("{}1{}", "(".repeat(depth), ")".repeat(depth));
+    let plugin = "#[plugin(namespace = \"ns\")]\npub fn before() -> u32 {\n";
+    if in_plugin {
+        format!("pub mod inner;\n{plugin}    {nested}\n}}\n")
+    } else {
+        format!("pub mod inner;\n{plugin}    1\n}}\npub const DEEP: u32 = {nested};\n")
     }
-    text.push_str("pub const DEEP: u32 = ");
-    text.push_str(&"(".repeat(depth));
-    text.push('1');
-    text.push_str(&")".repeat(depth));
-    text.push_str(";\n");
-    text
 }
 
 fn nested_pkg(deep: &str) -> Pkg {
@@ -1251,36 +1254,52 @@ fn nested_pkg(deep: &str) -> Pkg {
 #[test]
 fn deeply_nested_code_is_a_located_diagnostic_not_a_crash() {
     // Within the limit: parsed with syn on the scan threads' large stacks.
-    let pkg = nested_pkg(&nested_file(256, true));
+    let pkg = nested_pkg(&nested_file(255, true));
     let out = pkg.scan();
     clean(&pkg, &out);
     assert_eq!(out.declarations.len(), 3);
 
-    // Pathological: a located error, and the rest of the crate is still scanned.
+    // Pathological, where syn must read it: a located error, and the rest of the crate is
+    // still scanned.
     let pkg = nested_pkg(&nested_file(5_000, true));
     let out = pkg.scan();
     assert_eq!(
         pkg.diags(&out.diagnostics),
-        ["error src/deep.rs:4:279 cannot parse `".to_owned()
+        ["error src/deep.rs:4:260 cannot parse `".to_owned()
             + &pkg.root().join("src/deep.rs").display().to_string()
             + "`: delimiters nest deeper than 256 levels"]
     );
-    assert!(out.diagnostics[0].help.as_deref().unwrap().contains("exclude"));
+    assert!(
+        out.diagnostics[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("exclude")
+    );
     assert_eq!(
         pkg.decls(&out),
         ["ns after=demo::after::after Function @ src/after.rs:1:1"]
     );
 
-    // Without plugin text the skimmer reads it, and its `mod` items still count.
+    // Elsewhere the skimmer reads the file without syn: declarations and `mod` items count.
+    // (Parsing every file with syn, the file is reported as above.)
     let pkg = nested_pkg(&nested_file(5_000, false));
-    let out = scan_target_with(&pkg.target(TargetKind::Lib), &ScanOptions::default(), true).unwrap();
+    let out =
+        scan_target_with(&pkg.target(TargetKind::Lib), &ScanOptions::default(), true).unwrap();
     clean(&pkg, &out);
     assert_eq!(
         pkg.decls(&out),
         [
             "ns after=demo::after::after Function @ src/after.rs:1:1",
+            "ns before=demo::deep::before Function @ src/deep.rs:2:1",
             "ns inner=demo::deep::inner::inner Function @ src/deep/inner.rs:1:1",
         ]
+    );
+    let full = scan_target_with(&pkg.target(TargetKind::Lib), &ScanOptions::default(), false);
+    assert!(
+        full.unwrap().diagnostics[0]
+            .message
+            .contains("nest deeper than 256")
     );
 }
 
@@ -1342,6 +1361,21 @@ fn piece_consts(piece: &str) -> Vec<String> {
         .collect()
 }
 
+/// Plugin text among ordinary items: the skimmer parses just the items that mention it.
+const PLUGIN_PIECES: &[&str] = &[
+    "use plux_runtime::{plugin, PluginSpec};\n",
+    "/// The plugin of {i}; PluginSpec.\n#[plugin(namespace = \"in.file\")]\npub fn f{i}() {}\n",
+    "pub static SPEC{i}: PluginSpec<dyn P> = PluginSpec::new(NS{i}, \"spec{i}\", || Box::new(S {}));\n",
+    "pub const CSPEC{i}: PluginSpec<dyn P> = PluginSpec::new(\"ns\", \"c{i}\", f);\n",
+    "#[plugin(namespace = \"ns\")]\npub struct Misplaced{i};\n",
+    "pub fn body{i}() { #[plugin(namespace = \"ns\")] fn inner() {} }\n",
+    "#[plugin(namespace = \"ns\", name = \"t{i}\")]\nimpl P for crate::T<{ 1 }> {}\n",
+    "#[plugin(namespace = \"ns\", name = \"u{i}\")]\nunsafe impl P for U {}\n",
+    "mod plugin_mod_{i} { #![cfg(test)] #[plugin(namespace = \"ns\")] pub fn t() {} }\n",
+    "// plugin in a comment only\n",
+    "pub static BRACED{i}: PluginSpec<dyn P> = { PluginSpec::new(\"ns\", \"b{i}\", f) };\n",
+];
+
 /// A generated crate: a tree of modules in every layout, with consts, traps and plugins.
 fn generated_pkg() -> Pkg {
     let mut files: Vec<(String, String)> = Vec::new();
@@ -1359,7 +1393,11 @@ fn generated_pkg() -> Pkg {
         for _ in 0..4 {
             let piece = SKIM_PIECES[(next() % SKIM_PIECES.len() as u64) as usize];
             text.push_str(&piece.replace("{i}", &i.to_string()));
-            consts.extend(piece_consts(piece).iter().map(|c| c.replace("{i}", &i.to_string())));
+            consts.extend(
+                piece_consts(piece)
+                    .iter()
+                    .map(|c| c.replace("{i}", &i.to_string())),
+            );
         }
         // Children: a file module, an inline module with a file module inside, a `#[path]`.
         text.push_str(&format!(
@@ -1368,6 +1406,13 @@ fn generated_pkg() -> Pkg {
         ));
         if i % 9 == 4 {
             text.push_str("#[cfg(test)]\nmod tests {\n    mod not_followed;\n}\n");
+        }
+        if i % 3 == 2 {
+            text.push_str(&format!("pub const NS{i}: &str = \"ns.{i}\";\n"));
+            for _ in 0..3 {
+                let piece = PLUGIN_PIECES[(next() % PLUGIN_PIECES.len() as u64) as usize];
+                text.push_str(&piece.replace("{i}", &i.to_string()));
+            }
         }
         if i % 11 == 7 {
             text.push_str("pub fn broken( {\n");
@@ -1383,8 +1428,12 @@ fn generated_pkg() -> Pkg {
         let plugin = match i % 4 {
             0 => format!("#[plugin(namespace = super::NS{i}, name = \"c{i}\")]\npub fn c() {{}}\n"),
             1 => format!("#[plugin(namespace = crate::m{i}::inl{i}::IN{i})]\npub fn c() {{}}\n"),
-            2 => format!("pub static C: PluginSpec<dyn P> = PluginSpec::new(\"ns\", \"c{i}\", f);\n"),
-            _ => format!("pub const Q: &str = \"q{i}\";\n#[plugin(namespace = Q)]\npub fn c() {{}}\n"),
+            2 => {
+                format!("pub static C: PluginSpec<dyn P> = PluginSpec::new(\"ns\", \"c{i}\", f);\n")
+            }
+            _ => format!(
+                "pub const Q: &str = \"q{i}\";\n#[plugin(namespace = Q)]\npub fn c() {{}}\n"
+            ),
         };
         // Every const of the parent, named from here: resolved, or reported the same way.
         let mut refs = plugin;
@@ -1399,12 +1448,18 @@ fn generated_pkg() -> Pkg {
             format!("{dir}/inl{i}/leaf/deeper.rs"),
             format!("#[plugin(namespace = \"deep\")]\npub fn d{i}() {{}}\n"),
         ));
-        files.push((format!("src/shared/p{i}.rs"), format!("pub const P{i}: &str = \"p\";\n")));
+        files.push((
+            format!("src/shared/p{i}.rs"),
+            format!("pub const P{i}: &str = \"p\";\n"),
+        ));
     }
     lib.push_str("#[plugin(namespace = m0::NS0)]\npub fn root() {}\n");
     lib.push_str("#[plugin(namespace = SHARED)]\npub fn ambiguous() {}\n");
     files.push(("src/lib.rs".into(), lib));
-    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     Pkg::new(&refs)
 }
 
@@ -1432,9 +1487,29 @@ fn prefilter_changes_nothing_on_a_generated_tree() {
     assert!(out.declarations.len() > 80, "{:#?}", pkg.decls(&out));
     // Broken files without plugin text are still reported (the skimmer hands them to syn).
     let diags = pkg.diags(&out.diagnostics);
-    assert!(diags.iter().any(|d| d.contains("cannot parse")), "{diags:#?}");
-    assert!(diags.iter().any(|d| d.contains("`SHARED` is ambiguous")), "{diags:#?}");
-    assert!(diags.iter().any(|d| d.contains("namespace must be a string literal")), "{diags:#?}");
+    assert!(
+        diags.iter().any(|d| d.contains("cannot parse")),
+        "{diags:#?}"
+    );
+    assert!(
+        diags.iter().any(|d| d.contains("`SHARED` is ambiguous")),
+        "{diags:#?}"
+    );
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.contains("namespace must be a string literal")),
+        "{diags:#?}"
+    );
+    assert!(
+        diags.iter().any(|d| d.contains("cannot be a plugin")),
+        "{diags:#?}"
+    );
+    assert!(
+        diags.iter().any(|d| d.contains("inside a function body")),
+        "{diags:#?}"
+    );
+    assert!(out.declarations.iter().any(|d| d.name.starts_with("spec")));
     let out = scan_dir(&pkg.root().join("src"), "loose", &ScanOptions::default()).unwrap();
     assert!(out.declarations.len() > 80);
 }

@@ -20,7 +20,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plux_runtime::{BoxError, Plugin, PluginEntry, PluginManager, PluginSpec, Registry};
+use plux_runtime::{
+    BoxError, Plugin, PluginEntry, PluginLifecycleListener, PluginManager, PluginSpec, Registry,
+};
 
 const NAMESPACES: usize = 100;
 const PER_NAMESPACE: usize = 100;
@@ -45,6 +47,10 @@ impl Bench for Trivial {
         self.0
     }
 }
+
+/// A listener with only the default (empty) hooks.
+struct Quiet;
+impl PluginLifecycleListener<dyn Bench> for Quiet {}
 
 fn make() -> Box<dyn Bench> {
     Box::new(Trivial(black_box(7)))
@@ -198,7 +204,13 @@ fn main() {
     };
     let loaded = manager(big);
     assert_eq!(loaded.load_all().len(), PER_NAMESPACE);
-    let [load_all, load_direct, load_inventory, load_again] = measure(&mut [
+    let [
+        load_all,
+        load_direct,
+        load_inventory,
+        load_again,
+        load_listener,
+    ] = measure(&mut [
         &mut || {
             let plugins = manager(big).load_all();
             assert_eq!(plugins.len(), PER_NAMESPACE);
@@ -221,7 +233,15 @@ fn main() {
         &mut || {
             black_box(loaded.load_all());
         },
-    ])[..] else {
+        &mut || {
+            let manager = PluginManager::<dyn Bench>::builder(namespace)
+                .finder(big)
+                .listener(Quiet)
+                .build();
+            black_box(manager.load_all());
+        },
+    ])[..]
+    else {
         unreachable!()
     };
 
@@ -263,6 +283,10 @@ fn main() {
     println!(
         "    load_all again (all loaded)       {:>12}",
         micros(load_again)
+    );
+    println!(
+        "    load_all with a no-op listener    {:>12}",
+        micros(load_listener)
     );
     println!(
         "    ratio load_all / direct           {:>12.2}   (goal <= 3)",

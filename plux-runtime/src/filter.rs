@@ -12,7 +12,8 @@ use crate::{PatternError, PluginEntry};
 ///
 /// A manager asks the [`global_plugin_filter`] and then its own filters when a plugin is loaded
 /// for the first time; the first that answers `true` disables the plugin, with a reason naming
-/// the filter. Closures `Fn(&PluginEntry) -> bool` are filters.
+/// the filter. Closures `Fn(&PluginEntry) -> bool` are filters. A filter that panics is logged
+/// and ignored for that plugin (as if it had answered `false`).
 ///
 /// ```
 /// use plux_runtime::{Plugin, PluginEntry, PluginManager, PluginSpec};

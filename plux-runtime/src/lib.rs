@@ -1,6 +1,53 @@
 //! The run-time half of plux: plugin specs, the plugin manager, lifecycle listeners and filters.
 //!
-//! See the crate README and `ARCHITECTURE.md` for the whole picture.
+//! plux is LocalStack's plugin framework. Plugins are declared in code, in one of three forms:
+//! a type with `#[plugin]` on its impl of the namespace's trait, a `static` [`PluginSpec`] with
+//! a factory, or a function with `#[plugin]`. `cargo plux entrypoints` finds them by parsing the
+//! workspace and generates a [`Registry`]; the host [`install`]s it, and a [`PluginManager`] per
+//! namespace drives each plugin through its lifecycle: *resolved* (the entry became a
+//! `PluginSpec<P>`), *init* (the factory made the plugin) and *loaded* (its
+//! [`load`](Plugin::load) ran), reporting to [`PluginLifecycleListener`]s and skipping plugins
+//! that a [`PluginFilter`] or [`Plugin::should_load`] disables. A factory, `load` or listener
+//! that fails or panics is reported and the manager keeps going.
+//!
+//! # Example
+//!
+//! ```
+//! use plux_runtime::{Plugin, PluginEntry, PluginManager, PluginSpec, Registry};
+//!
+//! /// The interface of the `localstack.plugins.services` namespace.
+//! pub trait ServicePlugin: Plugin {
+//!     fn service_name(&self) -> &str;
+//! }
+//!
+//! pub struct Service(&'static str);
+//! impl Plugin for Service {}
+//! impl ServicePlugin for Service {
+//!     fn service_name(&self) -> &str { self.0 }
+//! }
+//!
+//! pub static S3: PluginSpec<dyn ServicePlugin> =
+//!     PluginSpec::new("localstack.plugins.services", "s3", || Box::new(Service("s3")));
+//! pub static SQS: PluginSpec<dyn ServicePlugin> =
+//!     PluginSpec::new("localstack.plugins.services", "sqs", || Box::new(Service("sqs")));
+//!
+//! // What `cargo plux entrypoints` generates (sorted by namespace, then name):
+//! static REGISTRY: Registry = Registry::new(&[
+//!     PluginEntry::new("my_services::S3", &S3),
+//!     PluginEntry::new("my_services::SQS", &SQS),
+//! ]);
+//!
+//! plux_runtime::install(&REGISTRY);
+//! let services = PluginManager::<dyn ServicePlugin>::new("localstack.plugins.services");
+//! let loaded: Vec<_> = services.load_all().iter().map(|s| s.service_name().to_owned()).collect();
+//! assert_eq!(loaded, ["s3", "sqs"]);
+//! ```
+//!
+//! # Panics and `panic = "abort"`
+//!
+//! Containment of panicking plugin code relies on unwinding (`std::panic::catch_unwind`). In a
+//! binary built with `panic = "abort"`, a panic in a factory, `load` or listener aborts the
+//! process like any other panic; return errors instead.
 
 mod error;
 mod filter;
@@ -19,10 +66,10 @@ pub use registry::{PluginEntry, PluginFinder, Registry, install, installed};
 pub use spec::{BoxError, Plugin, PluginSpec};
 // Owners add their `pub use` lines below (manager/listener/filter/error: runtime helper;
 // function + the `plugin` attribute re-export: macros helper).
-pub use function::FunctionPlugin;
-#[doc(inline)]
-pub use plux_macros::plugin;
 pub use error::{Cause, Disabled, Panicked, PatternError, PluginError};
 pub use filter::{MatchingPluginFilter, PluginFilter, PluginPattern, global_plugin_filter};
+pub use function::FunctionPlugin;
 pub use listener::PluginLifecycleListener;
 pub use manager::{PluginContainer, PluginManager, PluginManagerBuilder};
+#[doc(inline)]
+pub use plux_macros::plugin;

@@ -16,9 +16,14 @@ use crate::{BoxError, PluginEntry, PluginError, PluginSpec};
 /// For one plugin the hooks fire in lifecycle order, each at most once per manager:
 /// `on_resolve_after` (or `on_resolve_exception`), then `on_init_after` or `on_init_exception`,
 /// then `on_load_before`, and finally `on_load_after` or `on_load_exception`. The resolve hooks of
-/// every plugin of the namespace fire, in name order, when the manager first needs its index and
-/// before any other hook. A plugin that is disabled (by a filter or `should_load`) gets no further
-/// hook. Hooks of different plugins may run concurrently on different threads.
+/// the namespace fire when the manager first needs its index (`on_resolve_after` in name order,
+/// then `on_resolve_exception` for the entries that failed), before any other hook and before any
+/// other thread can use the index; only calls made from a resolve hook itself see the index
+/// earlier. A plugin that is disabled (by a filter or `should_load`) gets no further hook.
+/// `load` returns, on every thread, only after the plugin's hooks have all returned. Hooks of
+/// different plugins may run concurrently on different threads. A listener added with
+/// [`add_listener`](crate::PluginManager::add_listener) sees the hooks of lifecycle runs that
+/// start after it was added.
 ///
 /// # Vetoes, errors and panics
 ///

@@ -7,6 +7,7 @@ mod lifecycle;
 
 use std::any::type_name;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::{Plugin, PluginError, PluginFilter, PluginFinder, PluginLifecycleListener, PluginSpec};
@@ -93,6 +94,8 @@ pub struct PluginManager<P: ?Sized + 'static, A: 'static = ()> {
     finder: Box<dyn PluginFinder>,
     filters: Vec<(&'static str, Box<dyn PluginFilter>)>,
     listeners: RwLock<Listeners<P, A>>,
+    // Lets lifecycle runs skip the listener snapshot when there are none (the common case).
+    has_listeners: AtomicBool,
     resolver: Resolver<P>,
 }
 
@@ -166,6 +169,7 @@ impl<P: ?Sized + 'static, A: 'static> PluginManagerBuilder<P, A> {
             args: self.args,
             finder: self.finder.unwrap_or_else(|| Box::new(Installed)),
             filters: self.filters,
+            has_listeners: AtomicBool::new(!self.listeners.is_empty()),
             listeners: RwLock::new(self.listeners.into()),
             resolver: Resolver::new(),
         }
@@ -210,6 +214,7 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
         let mut all: Vec<_> = listeners.iter().cloned().collect();
         all.push(Arc::new(listener));
         *listeners = all.into();
+        self.has_listeners.store(true, Ordering::Release);
     }
 
     /// Loads the plugin called `name` and returns it.
@@ -220,6 +225,12 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     /// [`PluginError::Resolve`] when the finder's entry is not a spec of interface `P`,
     /// [`PluginError::Disabled`], [`PluginError::Init`], [`PluginError::Load`], and
     /// [`PluginError::Recursive`] when the plugin's own lifecycle asks for it.
+    ///
+    /// Plugins may load other plugins from their lifecycle (factory, `load`, hooks). A cycle
+    /// on one thread ends with `Recursive` for the inner call; a cycle started from two threads
+    /// at once (one loads A whose `load` loads B, the other loads B whose `load` loads A)
+    /// waits forever, as it does in Python plux. Panics are contained with
+    /// [`catch_unwind`](std::panic::catch_unwind), so not under `panic = "abort"`.
     pub fn load(&self, name: &str) -> Result<Arc<P>, PluginError> {
         let index = self.index();
         match index.position(name) {
@@ -317,11 +328,16 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
         }
     }
 
-    fn listeners(&self) -> Listeners<P, A> {
-        self.listeners
+    /// The listeners as they are now, or `None` when there are none.
+    fn listeners(&self) -> Option<Listeners<P, A>> {
+        if !self.has_listeners.load(Ordering::Acquire) {
+            return None;
+        }
+        let listeners = self
+            .listeners
             .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .unwrap_or_else(PoisonError::into_inner);
+        Some(listeners.clone())
     }
 }
 

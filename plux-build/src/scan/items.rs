@@ -9,6 +9,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Item, Meta, Token, Type, Visibility};
 
 use super::cfg::{self, Cfgs, path_text};
+use super::consts::Consts;
 use super::tree::{Env, ModCtx};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Kind, Location};
@@ -25,6 +26,16 @@ pub(crate) enum Arg {
     },
     /// Anything else (`concat!`, a call, ...).
     Invalid { location: Location },
+}
+
+impl Arg {
+    /// The identifier of the const this argument names (without `r#`), if it names one.
+    pub(crate) fn const_ident(&self) -> Option<&str> {
+        match self {
+            Arg::Const { path, .. } => path.last().map(|s| s.strip_prefix("r#").unwrap_or(s)),
+            _ => None,
+        }
+    }
 }
 
 /// A declaration whose namespace and name may still name consts.
@@ -62,7 +73,7 @@ pub(crate) struct Child {
 #[derive(Debug, Default)]
 pub(crate) struct FileItems {
     pub(crate) decls: Vec<RawDecl>,
-    pub(crate) consts: Vec<ConstDef>,
+    pub(crate) consts: Consts,
     pub(crate) children: Vec<Child>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) dirs: Vec<PathBuf>,
@@ -160,12 +171,10 @@ impl Extractor<'_> {
                     if ctx.included {
                         self.not_here(attrs);
                     }
-                    self.out.consts.push(ConstDef {
-                        module: ctx.segments.clone(),
-                        ident: c.ident.unraw().to_string(),
-                        value: str_lit(&c.expr).map(|lit| (lit.value(), self.loc(lit.span()))),
-                        location: self.loc(c.ident.span()),
-                    });
+                    let value = str_lit(&c.expr).map(|lit| (lit.value(), self.loc(lit.span())));
+                    let location = self.loc(c.ident.span());
+                    let ident = c.ident.unraw().to_string();
+                    self.out.consts.push(&ctx.segments, &ident, location, value);
                 }
                 Item::Impl(imp) => {
                     for inner in &imp.items {
@@ -480,55 +489,6 @@ impl Extractor<'_> {
             path: parts.join("::"),
             joined_to_module,
         })
-    }
-
-    /// Reports the private modules between the crate root and a library's plugin.
-    fn reachable(&mut self, ctx: &ModCtx, value: &str, location: &Location) {
-        if !self.env.check_visibility {
-            return;
-        }
-        let Some(first) = ctx.private.first() else {
-            return;
-        };
-        let mut diagnostic = Diagnostic::error(
-            Some(location.clone()),
-            format!(
-                "plugin `{value}` is not reachable from other crates: module `{}` is private",
-                first.path
-            ),
-        );
-        for private in &ctx.private {
-            diagnostic = diagnostic.with_note(format!(
-                "`mod {}` is declared at {}",
-                private.name, private.location
-            ));
-        }
-        // Only `pub mod` works: the scanner names the item by its module path, and does not
-        // follow `pub use` re-exports.
-        let names: Vec<String> = ctx
-            .private
-            .iter()
-            .map(|m| format!("`mod {}`", m.name))
-            .collect();
-        let help = match names.split_last() {
-            Some((last, rest)) if !rest.is_empty() => {
-                format!("make {} and {last} pub", rest.join(", "))
-            }
-            _ => format!("make {} pub", names.join("")),
-        };
-        self.out.diagnostics.push(diagnostic.with_help(help));
-    }
-
-    fn private_item(&mut self, location: &Location, value: &str, item: &str) {
-        self.out.diagnostics.push(
-            Diagnostic::error(
-                Some(location.clone()),
-                format!(
-                    "plugin `{value}` is not reachable from other crates: `{item}` is not `pub`"
-                ),
-            )
-            .with_help(format!("make `{item}` pub")),
-        );
     }
 }
 

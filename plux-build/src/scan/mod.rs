@@ -1,8 +1,8 @@
 //! The source scanner: walks module trees and finds plugin declarations with syn.
 //!
 //! Nothing is compiled or run. The scanner follows a crate's module tree the way rustc does
-//! (`mod x;` → `x.rs` or `x/mod.rs`, `#[path]`, inline modules), parses each reached file
-//! once (in parallel, with rayon) and recognises the three declaration forms of
+//! (`mod x;` → `x.rs` or `x/mod.rs`, `#[path]`, inline modules), reads each reached file once
+//! (one task per file, in parallel) and recognises the three declaration forms of
 //! `ARCHITECTURE.md`:
 //!
 //! - a `static`/`const` whose type is `PluginSpec<..>` ([`Kind::Spec`](crate::Kind::Spec)),
@@ -41,14 +41,27 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Threads and spans
+//! # Speed: the prefilter
 //!
-//! Line numbers come from proc-macro2's `span-locations`. To keep memory flat the scanner
-//! calls `proc_macro2::extra::invalidate_current_thread_spans()` on the rayon worker after
-//! each file, so callers must not keep proc-macro2 spans of their own alive on rayon worker
-//! threads across a scan.
+//! Most files cannot declare a plugin, and a full syn parse is slow (about 12 MB/s per core).
+//! So a file is first tokenized by a small byte-level lexer that finds its items; syn parses
+//! only `mod` items, `const`s that may hold a string literal, and the items whose text
+//! mentions `plugin` or `PluginSpec`, each on its own. Anything the lexer cannot make sense of
+//! sends the whole file to syn, so results are those of a full parse (tests compare both on
+//! every fixture; see the `skim` module for the one documented difference: lexically fine
+//! but invalid code in items without plugin text is left for rustc to report).
+//!
+//! # Threads, stacks and spans
+//!
+//! Files are read on a pool of scan threads with 64 MiB stacks (built once, as many threads as
+//! the caller's rayon pool has), because syn recurses on nested code. Files nesting delimiters
+//! deeper than 256 levels where syn must read them are reported instead of parsed. Line
+//! numbers come from proc-macro2's `span-locations`; its per-thread source map is freed after
+//! each file (`invalidate_current_thread_spans`) on the scan threads, which are the scanner's
+//! own.
 
 mod cfg;
+mod consts;
 mod filter;
 mod items;
 mod lex;
@@ -213,9 +226,17 @@ fn finish(collected: tree::Collected) -> ScanOutput {
         mut files,
         mut dirs,
         decls,
-        mut consts,
+        consts,
         mut diagnostics,
     } = collected;
+    // Only consts that a declaration names can matter (a crate such as `windows-sys` has
+    // 100,000 others).
+    let named: std::collections::HashSet<&str> = decls
+        .iter()
+        .flat_map(|d| [&d.namespace, &d.name])
+        .filter_map(items::Arg::const_ident)
+        .collect();
+    let mut consts = consts.named(&named);
     // Collected in file order, which varies; notes list candidates in this order.
     consts.sort_by(|a, b| {
         (&a.ident, &a.module, &a.location).cmp(&(&b.ident, &b.module, &b.location))

@@ -15,12 +15,7 @@ use crate::model::Location;
 impl Extractor<'_> {
     /// Handles a `mod` item: a file module becomes a child job; for an inline module the
     /// context of its items is returned (the caller reads them).
-    pub(super) fn module(
-        &mut self,
-        m: &syn::ItemMod,
-        cfgs: Cfgs,
-        ctx: &ModCtx,
-    ) -> Option<ModCtx> {
+    pub(super) fn module(&mut self, m: &syn::ItemMod, cfgs: Cfgs, ctx: &ModCtx) -> Option<ModCtx> {
         if ctx.included {
             self.not_here(&m.attrs);
         }
@@ -159,5 +154,54 @@ impl Extractor<'_> {
         }
         self.error(attr.span(), "`#[path]` must be `#[path = \"file.rs\"]`");
         Err(())
+    }
+
+    /// Reports the private modules between the crate root and a library's plugin.
+    pub(super) fn reachable(&mut self, ctx: &ModCtx, value: &str, location: &Location) {
+        if !self.env.check_visibility {
+            return;
+        }
+        let Some(first) = ctx.private.first() else {
+            return;
+        };
+        let mut diagnostic = Diagnostic::error(
+            Some(location.clone()),
+            format!(
+                "plugin `{value}` is not reachable from other crates: module `{}` is private",
+                first.path
+            ),
+        );
+        for private in &ctx.private {
+            diagnostic = diagnostic.with_note(format!(
+                "`mod {}` is declared at {}",
+                private.name, private.location
+            ));
+        }
+        // Only `pub mod` works: the scanner names the item by its module path, and does not
+        // follow `pub use` re-exports.
+        let names: Vec<String> = ctx
+            .private
+            .iter()
+            .map(|m| format!("`mod {}`", m.name))
+            .collect();
+        let help = match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => {
+                format!("make {} and {last} pub", rest.join(", "))
+            }
+            _ => format!("make {} pub", names.join("")),
+        };
+        self.out.diagnostics.push(diagnostic.with_help(help));
+    }
+
+    pub(super) fn private_item(&mut self, location: &Location, value: &str, item: &str) {
+        self.out.diagnostics.push(
+            Diagnostic::error(
+                Some(location.clone()),
+                format!(
+                    "plugin `{value}` is not reachable from other crates: `{item}` is not `pub`"
+                ),
+            )
+            .with_help(format!("make `{item}` pub")),
+        );
     }
 }

@@ -1,35 +1,38 @@
-//! The prefilter: files without plugin text are skimmed, not parsed.
+//! The prefilter: files are skimmed, and syn parses only the items that can matter.
 //!
-//! A file whose bytes contain neither `plugin` nor `PluginSpec` cannot hold a declaration, a
-//! misplaced `#[plugin]` or a declaration in a function body, so all the scanner needs from it
-//! is what other files depend on: its module-level `mod` items (to follow the module tree,
-//! with their `#[path]`, `#[cfg]` and visibility) and its module-level `const`s (which
-//! `namespace = CONST` may name). The skimmer finds those with the byte-level [`Lexer`] and
-//! hands only each such item's own text to syn, so the results are those of a full parse:
+//! A file is tokenized by the byte-level [`Lexer`], which splits it into module-level items.
+//! What the scanner needs from an item that does not mention `plugin` or `PluginSpec` is what
+//! other files depend on: `mod` items (to follow the module tree, with their `#[path]`,
+//! `#[cfg]` and visibility) and `const`s (which `namespace = CONST` may name). So:
 //!
 //! - `mod x;` and the header of `mod x { .. }` (with the body's inner attributes) are parsed
-//!   with syn and go through the same code as fully parsed modules;
+//!   with syn and go through the same code as fully parsed modules; the body is skimmed;
 //! - a `const` whose value may be a string literal (`= "..";` or `= ("..");`) is parsed with
-//!   syn; any other `const` holds no string literal, and only its name and place are kept.
+//!   syn; any other `const` holds no string literal, and only its name and place are kept;
+//! - an item whose text mentions `plugin` or `PluginSpec` is parsed with syn and goes through
+//!   the same code as in a full parse (misplaced attributes and declarations in function
+//!   bodies included); other items are skipped unparsed.
 //!
+//! Locations come out the same: each snippet is parsed with its offset in the file.
 //! Whatever the skimmer cannot make sense of (unbalanced delimiters, an unterminated string or
-//! comment, a `mod` item syn rejects) sends the whole file to syn, so such a file is reported
-//! exactly as without the prefilter. The one difference left: a file without plugin text that
-//! tokenizes fine but is not valid Rust (`fn f() -> {}`) gets no "cannot parse" diagnostic;
-//! rustc reports it, and no declaration can hide in it.
+//! comment, an item cut off by the end of the file, a snippet syn rejects or that nests too
+//! deep) sends the whole file to syn, so such a file is reported exactly as without the
+//! prefilter. The one difference left: text that tokenizes fine but is not valid Rust
+//! (`fn f() -> {}`), in an item that does not mention plugins, gets no "cannot parse"
+//! diagnostic; rustc reports it, and no declaration can hide in it. (A file nesting deeper
+//! than the limit outside such items is read here, where a full parse gives up.)
 
-use syn::ext::IdentExt;
 use syn::parse::Parser;
 use syn::{Attribute, Item, Visibility};
 
 use super::cfg;
-use super::items::{ConstDef, Extractor, FileItems};
+use super::items::{Extractor, FileItems};
 use super::lex::{self, Lexer, Tok, Token, Unlexable};
 use super::tree::{Env, MAX_NESTING, ModCtx};
 use crate::model::Location;
 
-/// Whether a file needs a full parse: it mentions `plugin` or `PluginSpec`.
-pub(crate) fn needs_full_parse(bytes: &[u8]) -> bool {
+/// Whether text mentions `plugin` or `PluginSpec` (and may declare a plugin).
+pub(crate) fn mentions_plugins(bytes: &[u8]) -> bool {
     memchr::memmem::find(bytes, b"plugin").is_some()
         || memchr::memmem::find(bytes, b"PluginSpec").is_some()
 }
@@ -83,7 +86,9 @@ impl<'a> Lines<'a> {
 
     /// 1-based line and 0-based character column of `offset` (not before the last one asked).
     pub(crate) fn at(&mut self, offset: usize) -> (usize, usize) {
-        let offset = offset.max(self.pos);
+        if offset < self.pos {
+            *self = Self::new(self.bytes);
+        }
         for newline in memchr::memchr_iter(b'\n', &self.bytes[self.pos..offset]) {
             self.line += 1;
             self.line_start = self.pos + newline + 1;
@@ -106,6 +111,7 @@ pub(crate) fn skim(
 ) -> Result<FileItems, Fallback> {
     let mut skimmer = Skimmer {
         ex: Extractor::new(env, file),
+        targeted: mentions_plugins(text.as_bytes()),
         text,
         lexer: Lexer::new(text.as_bytes()),
         lines: Lines::new(text.as_bytes()),
@@ -132,6 +138,8 @@ pub(crate) fn skim(
 
 struct Skimmer<'t, 'e> {
     ex: Extractor<'e>,
+    /// The file mentions plugins: items that do are parsed with syn.
+    targeted: bool,
     text: &'t str,
     lexer: Lexer<'t>,
     lines: Lines<'t>,
@@ -209,55 +217,85 @@ impl Skimmer<'_, '_> {
     /// Module-level items up to the end of the file (or the `}` of an inline module when
     /// `nested`); `skip` only checks that they can be read.
     fn items(&mut self, ctx: &ModCtx, nested: bool, skip: bool) -> Result<(), Fallback> {
-        // Whether the next token starts an item (after attributes and visibility), and where
-        // the current item's attributes or visibility started.
-        let mut boundary = true;
-        let mut start: Option<usize> = None;
+        // The item being read: where its first token is (`None` between items), whether we are
+        // still in its prefix (attributes, visibility), and whether only `;` can end it.
+        let mut first: Option<usize> = None;
+        let mut prefix = true;
+        let mut to_semicolon = false;
         while let Some(token) = self.next()? {
-            let mut item = false;
+            let pending = first.is_some();
+            let begin = *first.get_or_insert(token.start);
+            // Where the item ends, and whether `module`/`constant` handled it already.
+            let mut end = None;
+            let mut handled = false;
             match token.kind {
-                Tok::Close(b'}') if nested => return Ok(()),
+                Tok::Close(b'}') if nested && !pending => return Ok(()),
                 Tok::Close(_) => return Err(Fallback),
                 Tok::Open(d) => {
                     self.skip_group(d)?;
-                    item = d == b'{';
+                    if d == b'{' && !to_semicolon {
+                        end = Some(self.lexer.pos());
+                    }
+                    prefix = false;
                 }
-                Tok::Punct(b';') => item = true,
-                Tok::Punct(b'#') if boundary => {
+                Tok::Punct(b';') => end = Some(token.end),
+                Tok::Punct(b'#') if prefix => {
                     let open = self.next()?.ok_or(Fallback)?;
                     if open.kind != Tok::Open(b'[') {
                         return Err(Fallback);
                     }
                     self.skip_group(b'[')?;
-                    start.get_or_insert(token.start);
-                    continue;
                 }
-                Tok::Ident if boundary && self.is(token, b"pub") => {
+                Tok::Ident if prefix && self.is(token, b"pub") => {
                     let mut ahead = self.lexer.clone();
-                    if ahead.next_token()?.is_some_and(|t| t.kind == Tok::Open(b'(')) {
+                    if ahead
+                        .next_token()?
+                        .is_some_and(|t| t.kind == Tok::Open(b'('))
+                    {
                         self.lexer = ahead;
                         self.skip_group(b'(')?;
                     }
-                    start.get_or_insert(token.start);
-                    continue;
                 }
-                Tok::Ident if boundary && self.is(token, b"unsafe") => {
-                    start.get_or_insert(token.start);
-                    continue;
+                Tok::Ident if prefix && self.is(token, b"unsafe") => {}
+                Tok::Ident if prefix && self.is(token, b"mod") => {
+                    self.module(begin, ctx, skip)?;
+                    (end, handled) = (Some(self.lexer.pos()), true);
                 }
-                Tok::Ident if boundary && self.is(token, b"mod") => {
-                    self.module(start.unwrap_or(token.start), ctx, skip)?;
-                    item = true;
+                Tok::Ident if prefix && self.is(token, b"const") => {
+                    if self.constant(begin, token, ctx, skip)? {
+                        (end, handled) = (Some(self.lexer.pos()), true);
+                    }
+                    prefix = false;
                 }
-                Tok::Ident if boundary && self.is(token, b"const") => {
-                    item = self.constant(start.unwrap_or(token.start), token, ctx, skip)?;
+                Tok::Ident
+                    if prefix
+                        && [&b"use"[..], b"static", b"type"]
+                            .iter()
+                            .any(|word| self.is(token, word)) =>
+                {
+                    to_semicolon = true;
+                    prefix = false;
                 }
-                _ => {}
+                _ => prefix = false,
             }
-            boundary = item;
-            start = None;
+            if let Some(end) = end {
+                if !handled && self.targeted && mentions_plugins(&self.text.as_bytes()[begin..end])
+                {
+                    let item: Item = parse_snippet(&self.text[begin..end])?;
+                    if !skip {
+                        self.base(begin);
+                        self.ex.items(&[item], ctx);
+                    }
+                }
+                (first, prefix, to_semicolon) = (None, true, false);
+            }
         }
-        if nested { Err(Fallback) } else { Ok(()) }
+        // An item cut off by the end of the file, or a missing `}`: syn reports it.
+        if first.is_some() || nested {
+            Err(Fallback)
+        } else {
+            Ok(())
+        }
     }
 
     /// A `mod` item starting at `start`, its `mod` keyword just read.
@@ -333,11 +371,15 @@ impl Skimmer<'_, '_> {
             };
             last = [last[1], Some(kept)];
         };
+        let snippet = &self.text[start..end];
+        let marked = self.targeted && mentions_plugins(snippet.as_bytes());
         if skip {
+            if marked {
+                parse_snippet::<syn::ItemConst>(snippet)?;
+            }
             return Ok(true);
         }
-        let snippet = &self.text[start..end];
-        if self.may_hold_string(last) {
+        if marked || self.may_hold_string(last) {
             let item: syn::ItemConst = parse_snippet(snippet)?;
             self.base(start);
             self.ex.items(&[Item::Const(item)], ctx);
@@ -361,13 +403,11 @@ impl Skimmer<'_, '_> {
         }
         let name = std::str::from_utf8(self.lexer.text(ident)).map_err(|_| Fallback)?;
         let location = self.location(ident.start);
-        let ident = syn::Ident::parse_any.parse_str(name)?;
-        self.ex.out.consts.push(ConstDef {
-            module: ctx.segments.clone(),
-            ident: ident.unraw().to_string(),
-            value: None,
-            location,
-        });
+        let ident = name.strip_prefix("r#").unwrap_or(name);
+        self.ex
+            .out
+            .consts
+            .push(&ctx.segments, ident, location, None);
         Ok(true)
     }
 
@@ -377,8 +417,8 @@ impl Skimmer<'_, '_> {
         let [Some(eq), Some(value)] = last else {
             return false;
         };
-        let operator = eq.start > 0
-            && b"=!<>+-*/%^&|.".contains(&self.text.as_bytes()[eq.start - 1]);
+        let operator =
+            eq.start > 0 && b"=!<>+-*/%^&|.".contains(&self.text.as_bytes()[eq.start - 1]);
         if eq.kind != Tok::Punct(b'=') || operator {
             return false;
         }
@@ -456,8 +496,10 @@ mod tests {
 
     #[test]
     fn plugin_text_needs_a_full_parse() {
-        assert!(needs_full_parse(b"#[plugin(namespace = \"x\")]"));
-        assert!(needs_full_parse(b"static S: PluginSpec<dyn P>"));
-        assert!(!needs_full_parse(b"pub mod Plugins; const PLUGIN: &str = \"\";"));
+        assert!(mentions_plugins(b"#[plugin(namespace = \"x\")]"));
+        assert!(mentions_plugins(b"static S: PluginSpec<dyn P>"));
+        assert!(!mentions_plugins(
+            b"pub mod Plugins; const PLUGIN: &str = \"\";"
+        ));
     }
 }

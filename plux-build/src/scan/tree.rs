@@ -4,8 +4,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::consts::Consts;
 use super::filter::Filter;
-use super::items::{self, ConstDef, FileItems, RawDecl};
+use super::items::{self, FileItems, RawDecl};
 use super::lex;
 use super::skim::{self, Lines};
 use crate::diagnostic::Diagnostic;
@@ -82,8 +83,8 @@ impl ModCtx {
 pub(crate) struct Job {
     pub(crate) path: PathBuf,
     pub(crate) ctx: ModCtx,
-    /// Canonical paths of the module files above this one (cycle detection).
-    pub(crate) ancestors: Arc<Vec<PathBuf>>,
+    /// The module files above this one (cycle detection).
+    pub(crate) ancestors: Option<Arc<Ancestor>>,
     /// The `mod` item that led here.
     pub(crate) via: Option<Location>,
 }
@@ -106,10 +107,37 @@ impl Job {
                 included,
             },
             path,
-            ancestors: Arc::new(Vec::new()),
+            ancestors: None,
             via: None,
         })
     }
+}
+
+/// A module file on the way to a job: a linked list up to the crate root.
+#[derive(Debug)]
+pub(crate) struct Ancestor {
+    id: FileId,
+    path: PathBuf,
+    parent: Option<Arc<Ancestor>>,
+}
+
+/// What makes two paths the same file: device and inode (one `stat`, where a canonical path
+/// costs a `readlink` per path component).
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> std::io::Result<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(path)?;
+    Ok((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> std::io::Result<FileId> {
+    fs::canonicalize(path)
 }
 
 /// What the walk gathered, unsorted.
@@ -118,7 +146,7 @@ pub(crate) struct Collected {
     pub(crate) files: Vec<PathBuf>,
     pub(crate) dirs: Vec<PathBuf>,
     pub(crate) decls: Vec<RawDecl>,
-    pub(crate) consts: Vec<ConstDef>,
+    pub(crate) consts: Consts,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
@@ -195,8 +223,8 @@ fn spawn<'s>(scope: &rayon::Scope<'s>, env: &'s Env, sink: &'s Mutex<Collected>,
 fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
     let mut out = Collected::default();
     let path = &job.path;
-    let canonical = match fs::canonicalize(path) {
-        Ok(canonical) => canonical,
+    let id = match file_id(path) {
+        Ok(id) => id,
         Err(err) => {
             out.diagnostics.push(
                 Diagnostic::error(
@@ -208,11 +236,19 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
             return (out, Vec::new());
         }
     };
-    if job.ancestors.contains(&canonical) {
-        let chain: Vec<String> = job
-            .ancestors
+    let mut above = Vec::new();
+    let mut next = job.ancestors.as_deref();
+    while let Some(ancestor) = next {
+        above.push(ancestor);
+        next = ancestor.parent.as_deref();
+    }
+    if above.iter().any(|a| a.id == id) {
+        let chain: Vec<String> = above
             .iter()
-            .chain(std::iter::once(&canonical))
+            .rev()
+            .map(|a| a.path.as_path())
+            .chain(std::iter::once(path.as_path()))
+            .map(|p| fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
             .map(|p| p.display().to_string())
             .collect();
         out.diagnostics.push(
@@ -254,7 +290,7 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
         }
     };
     let text = skim::strip_preamble(&text);
-    let skimmed = match env.prefilter && !skim::needs_full_parse(text.as_bytes()) {
+    let skimmed = match env.prefilter {
         true => skim::skim(env, path, text, &job.ctx).ok(),
         false => None,
     };
@@ -277,16 +313,17 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
     };
     // Every span of this file is turned into plain data by now; free the thread's source map.
     proc_macro2::extra::invalidate_current_thread_spans();
-    let mut ancestors = Vec::with_capacity(job.ancestors.len() + 1);
-    ancestors.extend(job.ancestors.iter().cloned());
-    ancestors.push(canonical);
-    let ancestors = Arc::new(ancestors);
+    let ancestors = Arc::new(Ancestor {
+        id,
+        path: job.path.clone(),
+        parent: job.ancestors.clone(),
+    });
     let jobs = children
         .into_iter()
         .map(|child| Job {
             path: child.path,
             ctx: child.ctx,
-            ancestors: Arc::clone(&ancestors),
+            ancestors: Some(Arc::clone(&ancestors)),
             via: Some(child.via),
         })
         .collect();

@@ -2,20 +2,28 @@
 
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, ThreadId};
 
-use crate::error::Cause;
 use crate::{PluginEntry, PluginError, PluginSpec};
 
 use super::index::Index;
+
+/// Identifies the current thread among live threads: the address of a thread-local (cheaper
+/// than `thread::current().id()`, which clones the thread handle). A thread that runs a
+/// lifecycle is alive until the run settles, so no other thread can share its address meanwhile.
+pub(crate) fn thread_marker() -> usize {
+    thread_local! {
+        static MARKER: u8 = const { 0 };
+    }
+    MARKER.with(|marker| std::ptr::from_ref(marker) as usize)
+}
 
 /// Where a plugin is in its one and only lifecycle run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     /// Resolved, nobody has loaded it yet.
     Idle,
-    /// A thread is running the lifecycle (no lock is held meanwhile).
-    Running(ThreadId),
+    /// A thread (its [`thread_marker`]) is running the lifecycle, without holding the lock.
+    Running(usize),
     /// The outcome is decided for good.
     Settled,
 }
@@ -23,21 +31,18 @@ enum Phase {
 struct State<P: ?Sized> {
     phase: Phase,
     plugin: Option<Arc<P>>,
-    init_error: Option<PluginError>,
-    load_error: Option<PluginError>,
-    disabled: Option<PluginError>,
+    /// The init error, load error or disabled error; the variant says which. Boxed: errors are
+    /// rare, and a small state keeps the index (one allocation for all containers) small.
+    error: Option<Box<PluginError>>,
     loaded: bool,
+    /// Threads waiting in [`Container::begin`] for the run to settle.
+    waiters: usize,
 }
 
 impl<P: ?Sized> State<P> {
     fn outcome(&self) -> Result<Arc<P>, PluginError> {
-        let error = self
-            .disabled
-            .as_ref()
-            .or(self.init_error.as_ref())
-            .or(self.load_error.as_ref());
-        match (error, &self.plugin) {
-            (Some(error), _) => Err(error.clone()),
+        match (&self.error, &self.plugin) {
+            (Some(error), _) => Err(PluginError::clone(error)),
             (None, Some(plugin)) if self.loaded => Ok(plugin.clone()),
             // Unreachable by construction; reported rather than panicking.
             _ => Err(PluginError::Load {
@@ -46,6 +51,22 @@ impl<P: ?Sized> State<P> {
                 cause: Arc::new(Interrupted),
             }),
         }
+    }
+
+    fn init_error(&self) -> Option<&PluginError> {
+        self.error
+            .as_deref()
+            .filter(|e| matches!(e, PluginError::Init { .. }))
+    }
+
+    fn load_error(&self) -> Option<&PluginError> {
+        self.error
+            .as_deref()
+            .filter(|e| matches!(e, PluginError::Load { .. }))
+    }
+
+    fn disabled(&self) -> Option<&PluginError> {
+        self.error.as_deref().filter(|e| e.is_disabled())
     }
 }
 
@@ -78,10 +99,9 @@ impl<P: ?Sized + 'static> Container<P> {
             state: Mutex::new(State {
                 phase: Phase::Idle,
                 plugin: None,
-                init_error: None,
-                load_error: None,
-                disabled: None,
+                error: None,
                 loaded: false,
+                waiters: 0,
             }),
             settled: Condvar::new(),
         }
@@ -95,7 +115,7 @@ impl<P: ?Sized + 'static> Container<P> {
 
     /// Claims the lifecycle run, or waits for the thread that has it and returns its outcome.
     pub(crate) fn begin(&self) -> Begin<'_, P> {
-        let me = thread::current().id();
+        let me = thread_marker();
         let mut state = self.lock();
         loop {
             match state.phase {
@@ -107,10 +127,12 @@ impl<P: ?Sized + 'static> Container<P> {
                     }));
                 }
                 Phase::Running(_) => {
+                    state.waiters += 1;
                     state = self
                         .settled
                         .wait(state)
                         .unwrap_or_else(PoisonError::into_inner);
+                    state.waiters -= 1;
                 }
                 Phase::Idle => {
                     state.phase = Phase::Running(me);
@@ -130,6 +152,18 @@ impl<P: ?Sized + 'static> Container<P> {
     pub(crate) fn is_loaded(&self) -> bool {
         self.lock().loaded
     }
+
+    /// Marks the run settled and wakes the waiters, if any (a wake-up is a system call).
+    fn settle(&self, mut state: MutexGuard<'_, State<P>>) -> Result<Arc<P>, PluginError> {
+        state.phase = Phase::Settled;
+        let outcome = state.outcome();
+        let waiters = state.waiters > 0;
+        drop(state);
+        if waiters {
+            self.settled.notify_all();
+        }
+        outcome
+    }
 }
 
 /// The right (and duty) to run one plugin's lifecycle; settles it when dropped.
@@ -143,40 +177,31 @@ impl<P: ?Sized + 'static> Run<'_, P> {
         self.container.lock().plugin = Some(plugin);
     }
 
-    pub(crate) fn set_init_error(&self, error: PluginError) {
-        self.container.lock().init_error = Some(error);
-    }
-
-    pub(crate) fn set_load_error(&self, error: PluginError) {
-        self.container.lock().load_error = Some(error);
+    /// Records the init or load error (the run is settled later, after the hooks fired).
+    pub(crate) fn set_error(&self, error: PluginError) {
+        self.container.lock().error = Some(Box::new(error));
     }
 
     /// Settles a disabled plugin.
     pub(crate) fn disable(mut self, error: PluginError) -> Result<Arc<P>, PluginError> {
-        self.container.lock().disabled = Some(error);
-        self.settle()
+        self.settled = true;
+        let mut state = self.container.lock();
+        state.error = Some(Box::new(error));
+        self.container.settle(state)
     }
 
     /// Settles a loaded plugin.
     pub(crate) fn loaded(mut self) -> Result<Arc<P>, PluginError> {
-        self.container.lock().loaded = true;
-        self.settle()
-    }
-
-    /// Settles with the errors recorded so far.
-    pub(crate) fn failed(mut self) -> Result<Arc<P>, PluginError> {
-        self.settle()
-    }
-
-    fn settle(&mut self) -> Result<Arc<P>, PluginError> {
         self.settled = true;
-        let outcome = {
-            let mut state = self.container.lock();
-            state.phase = Phase::Settled;
-            state.outcome()
-        };
-        self.container.settled.notify_all();
-        outcome
+        let mut state = self.container.lock();
+        state.loaded = true;
+        self.container.settle(state)
+    }
+
+    /// Settles with the error recorded by [`set_error`](Self::set_error).
+    pub(crate) fn failed(mut self) -> Result<Arc<P>, PluginError> {
+        self.settled = true;
+        self.container.settle(self.container.lock())
     }
 }
 
@@ -186,16 +211,14 @@ impl<P: ?Sized + 'static> Drop for Run<'_, P> {
             // Only reached if plux's own code panicked mid-run: never leave waiters hanging.
             let entry = self.container.entry;
             let mut state = self.container.lock();
-            if state.load_error.is_none() && state.init_error.is_none() {
-                state.load_error = Some(PluginError::Load {
+            if state.error.is_none() {
+                state.error = Some(Box::new(PluginError::Load {
                     namespace: entry.namespace().to_owned(),
                     name: entry.name().to_owned(),
-                    cause: Arc::new(Interrupted) as Cause,
-                });
+                    cause: Arc::new(Interrupted),
+                }));
             }
-            state.phase = Phase::Settled;
-            drop(state);
-            self.container.settled.notify_all();
+            let _ = self.container.settle(state);
         }
     }
 }
@@ -286,26 +309,25 @@ impl<P: ?Sized + 'static> PluginContainer<P> {
 
     /// Whether the plugin is disabled.
     pub fn is_disabled(&self) -> bool {
-        self.read(|s| s.disabled.is_some())
+        self.read(|s| s.disabled().is_some())
     }
 
     /// Why the plugin is disabled, if it is.
     pub fn disabled_reason(&self) -> Option<String> {
         self.read(|s| {
-            s.disabled
-                .as_ref()
+            s.disabled()
                 .and_then(|e| e.disabled_reason().map(str::to_owned))
         })
     }
 
     /// The error that kept the factory from making the plugin.
     pub fn init_error(&self) -> Option<PluginError> {
-        self.read(|s| s.init_error.clone())
+        self.read(|s| s.init_error().cloned())
     }
 
     /// The error that kept the plugin from loading.
     pub fn load_error(&self) -> Option<PluginError> {
-        self.read(|s| s.load_error.clone())
+        self.read(|s| s.load_error().cloned())
     }
 }
 
@@ -325,9 +347,9 @@ impl<P: ?Sized + 'static> fmt::Debug for PluginContainer<P> {
             (
                 s.plugin.is_some(),
                 s.loaded,
-                s.disabled.clone(),
-                s.init_error.clone(),
-                s.load_error.clone(),
+                s.disabled().cloned(),
+                s.init_error().cloned(),
+                s.load_error().cloned(),
             )
         });
         f.debug_struct("PluginContainer")

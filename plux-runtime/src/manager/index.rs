@@ -3,12 +3,11 @@
 use std::any::type_name;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
-use std::thread::{self, ThreadId};
 
 use crate::error::Panicked;
 use crate::{PluginEntry, PluginError, PluginFinder};
 
-use super::container::Container;
+use super::container::{Container, thread_marker};
 
 /// The plugins of one namespace, sorted by name, and the entries that failed to resolve.
 pub(crate) struct Index<P: ?Sized + 'static> {
@@ -56,18 +55,14 @@ impl<P: ?Sized + 'static> Index<P> {
                 }
             }
         }
-        // Registries are sorted already; a stable sort keeps the finder's first of duplicates.
-        if !index
-            .containers
-            .is_sorted_by(|a, b| a.entry.name() <= b.entry.name())
-        {
-            index.containers.sort_by_key(|c| c.entry.name());
-        }
-        if index
+        // Registries are sorted and free of duplicates already: one pass checks both. Otherwise
+        // a stable sort keeps the finder's first of duplicates, and the others are reported.
+        let sorted_unique = index
             .containers
             .windows(2)
-            .any(|w| w[0].entry.name() == w[1].entry.name())
-        {
+            .all(|w| w[0].entry.name() < w[1].entry.name());
+        if !sorted_unique {
+            index.containers.sort_by_key(|c| c.entry.name());
             let containers = std::mem::take(&mut index.containers);
             for container in containers {
                 match index.containers.last() {
@@ -115,9 +110,9 @@ impl<P: ?Sized + 'static> Index<P> {
 enum Pending<P: ?Sized + 'static> {
     Idle,
     /// A thread is asking the finder.
-    Building(ThreadId),
+    Building(usize),
     /// A thread is firing the resolve hooks; it (and only it) may use the index meanwhile.
-    Announcing(ThreadId, Arc<Index<P>>),
+    Announcing(usize, Arc<Index<P>>),
 }
 
 /// Builds the index once, on first use, without holding a lock while user code (the finder,
@@ -145,7 +140,7 @@ impl<P: ?Sized + 'static> Resolver<P> {
         if let Some(index) = self.index.get() {
             return index.clone();
         }
-        let me = thread::current().id();
+        let me = thread_marker();
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
             if let Some(index) = self.index.get() {

@@ -47,10 +47,9 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     /// Fires the resolve hooks for a freshly built index: successes in name order, then
     /// failures.
     pub(super) fn announce(&self, index: &Index<P>) {
-        let listeners = self.listeners();
-        if listeners.is_empty() {
+        let Some(listeners) = self.listeners() else {
             return;
-        }
+        };
         for container in &index.containers {
             let id = Id(container.entry.namespace(), container.entry.name());
             for listener in listeners.iter() {
@@ -81,6 +80,9 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
         let spec = container.spec;
         let entry = &container.entry;
         let id = Id(entry.namespace(), entry.name());
+        // One snapshot per run: a listener added meanwhile sees the next plugin's hooks.
+        let snapshot = self.listeners();
+        let listeners = snapshot.as_deref().unwrap_or_default();
 
         if let Some(reason) = self.filtered(entry) {
             return self.disable(run, entry, reason);
@@ -89,33 +91,43 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
         log::debug!("instantiating plugin {id}");
         let plugin: Arc<P> = match contain("the factory", || spec.create()) {
             Ok(Ok(plugin)) => Arc::from(plugin),
-            Ok(Err(error)) => return self.init_failed(run, container, error.into()),
-            Err(panicked) => return self.init_failed(run, container, panicked.into()),
+            Ok(Err(error)) => return self.init_failed(run, container, listeners, error.into()),
+            Err(panicked) => return self.init_failed(run, container, listeners, panicked.into()),
         };
         run.set_plugin(plugin.clone());
-        if let Err(failure) = self.veto(&id, "on_init_after", |l| l.on_init_after(spec, &plugin)) {
-            return self.init_failed(run, container, failure);
+        if let Err(failure) = self.veto(listeners, &id, "on_init_after", |l| {
+            l.on_init_after(spec, &plugin)
+        }) {
+            return self.init_failed(run, container, listeners, failure);
         }
 
         match contain("should_load", || plugin.should_load()) {
             Ok(true) => {}
             Ok(false) => return self.disable(run, entry, SHOULD_LOAD_FALSE.to_owned()),
-            Err(panicked) => return self.load_failed(run, container, &plugin, panicked.into()),
+            Err(panicked) => {
+                return self.load_failed(run, container, listeners, &plugin, panicked.into());
+            }
         }
-        if let Err(failure) = self.veto(&id, "on_load_before", |l| {
+        if let Err(failure) = self.veto(listeners, &id, "on_load_before", |l| {
             l.on_load_before(spec, &plugin, &self.args)
         }) {
-            return self.load_failed(run, container, &plugin, failure);
+            return self.load_failed(run, container, listeners, &plugin, failure);
         }
 
         log::debug!("loading plugin {id}");
         match contain("load", || plugin.load(&self.args)) {
             Ok(Ok(())) => {}
-            Ok(Err(error)) => return self.load_failed(run, container, &plugin, error.into()),
-            Err(panicked) => return self.load_failed(run, container, &plugin, panicked.into()),
+            Ok(Err(error)) => {
+                return self.load_failed(run, container, listeners, &plugin, error.into());
+            }
+            Err(panicked) => {
+                return self.load_failed(run, container, listeners, &plugin, panicked.into());
+            }
         }
-        if let Err(failure) = self.veto(&id, "on_load_after", |l| l.on_load_after(spec, &plugin)) {
-            return self.load_failed(run, container, &plugin, failure);
+        if let Err(failure) = self.veto(listeners, &id, "on_load_after", |l| {
+            l.on_load_after(spec, &plugin)
+        }) {
+            return self.load_failed(run, container, listeners, &plugin, failure);
         }
         run.loaded()
     }
@@ -158,6 +170,7 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
         &self,
         run: Run<'_, P>,
         container: &Container<P>,
+        listeners: &[Arc<dyn PluginLifecycleListener<P, A>>],
         failure: Failure,
     ) -> Result<Arc<P>, PluginError> {
         let entry = &container.entry;
@@ -171,9 +184,9 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             cause,
         };
         log::warn!("{error}");
-        run.set_init_error(error.clone());
+        run.set_error(error.clone());
         let id = Id(entry.namespace(), entry.name());
-        for listener in self.listeners().iter() {
+        for listener in listeners.iter() {
             self.hook(&id, "on_init_exception", || {
                 listener.on_init_exception(container.spec, &error)
             });
@@ -185,6 +198,7 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
         &self,
         run: Run<'_, P>,
         container: &Container<P>,
+        listeners: &[Arc<dyn PluginLifecycleListener<P, A>>],
         plugin: &Arc<P>,
         failure: Failure,
     ) -> Result<Arc<P>, PluginError> {
@@ -199,9 +213,9 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             cause,
         };
         log::warn!("{error}");
-        run.set_load_error(error.clone());
+        run.set_error(error.clone());
         let id = Id(entry.namespace(), entry.name());
-        for listener in self.listeners().iter() {
+        for listener in listeners.iter() {
             self.hook(&id, "on_load_exception", || {
                 listener.on_load_exception(container.spec, plugin, &error)
             });
@@ -220,11 +234,12 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     /// logged and ignored.
     fn veto(
         &self,
+        listeners: &[Arc<dyn PluginLifecycleListener<P, A>>],
         id: &Id<'_>,
         what: &'static str,
         call: impl Fn(&dyn PluginLifecycleListener<P, A>) -> Result<(), BoxError>,
     ) -> Result<(), Failure> {
-        for listener in self.listeners().iter() {
+        for listener in listeners.iter() {
             match contain(what, || call(&**listener)) {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => return Err(error.into()),

@@ -4,3 +4,4 @@
 mod function;
 mod macros;
 mod manager;
+mod stress;

@@ -381,7 +381,7 @@ fn error_diagnostics_exit_1_with_a_location_and_write_nothing() {
     assert!(err.starts_with("error: "), "{err}");
     assert!(err.contains(" --> src/broken.rs:3:"), "{err}");
     assert!(
-        err.contains("error: 1 error(s) found; nothing was written"),
+        err.contains("error: aborting due to 1 previous error"),
         "{err}"
     );
     assert!(!project.exists("plux.json"));

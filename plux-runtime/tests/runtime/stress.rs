@@ -1,0 +1,1 @@
+//! tests: stress (issue 6)
