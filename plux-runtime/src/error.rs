@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::error::Error;
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
 use crate::BoxError;
@@ -239,8 +240,11 @@ pub struct Panicked {
 }
 
 impl Panicked {
-    /// Wraps a panic payload caught while running `what`.
-    pub(crate) fn new(what: &'static str, payload: &(dyn Any + Send)) -> Self {
+    /// Wraps a panic payload caught while running `what`, and drops the payload.
+    ///
+    /// Dropping runs the payload's `Drop`, which is plugin code too (`panic_any` takes any
+    /// value): a payload whose `Drop` panics is leaked instead of unwinding through plux.
+    pub(crate) fn new(what: &'static str, payload: Box<dyn Any + Send>) -> Self {
         let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
             (*s).to_owned()
         } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -248,6 +252,9 @@ impl Panicked {
         } else {
             "<non-string panic payload>".to_owned()
         };
+        if let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            std::mem::forget(again);
+        }
         Self { what, message }
     }
 

@@ -151,6 +151,9 @@ pub struct Registry {
 
 impl Registry {
     /// A registry over entries sorted by `(namespace, name)`, as generated code emits them.
+    ///
+    /// Lookups are binary searches: a registry whose entries are out of order misses plugins
+    /// when used as a finder directly ([`install`] sorts a copy of such a registry).
     pub const fn new(entries: &'static [PluginEntry]) -> Self {
         Self { entries }
     }
@@ -185,8 +188,24 @@ static GLOBAL: OnceLock<&'static Registry> = OnceLock::new();
 /// Installs the host's registry as the default finder of every [`PluginManager`](crate::PluginManager).
 ///
 /// Call it once, early in `main`. Returns `false` (and changes nothing) when a registry was
-/// already installed.
+/// already installed. A registry whose entries are not sorted by namespace then name (only a
+/// hand-written one can be) is installed as a sorted copy, with a warning.
 pub fn install(registry: &'static Registry) -> bool {
+    if GLOBAL.get().is_some() {
+        return false;
+    }
+    let key = |e: &PluginEntry| (e.namespace, e.name);
+    let registry = if registry.entries.is_sorted_by_key(key) {
+        registry
+    } else {
+        log::warn!(
+            "the installed plugin registry is not sorted by namespace, then name; plux uses a sorted copy"
+        );
+        let mut entries = registry.entries.to_vec();
+        entries.sort_by_key(key);
+        let entries: &'static [PluginEntry] = Box::leak(entries.into_boxed_slice());
+        Box::leak(Box::new(Registry::new(entries)))
+    };
     GLOBAL.set(registry).is_ok()
 }
 
@@ -194,4 +213,45 @@ pub fn install(registry: &'static Registry) -> bool {
 pub fn installed() -> &'static Registry {
     static EMPTY: Registry = Registry::empty();
     GLOBAL.get().copied().unwrap_or(&EMPTY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Plugin;
+
+    struct Noop;
+    impl Plugin for Noop {}
+    static A: PluginSpec<dyn Plugin> = PluginSpec::new("demo", "a", || Box::new(Noop));
+    static Z: PluginSpec<dyn Plugin> = PluginSpec::new("demo", "z", || Box::new(Noop));
+    static B: PluginSpec<dyn Plugin> = PluginSpec::new("other", "b", || Box::new(Noop));
+    static C: PluginSpec<dyn Plugin> = PluginSpec::new("third", "c", || Box::new(Noop));
+
+    fn names(finder: &dyn PluginFinder, namespace: &str) -> Vec<&'static str> {
+        finder
+            .find_plugins(namespace)
+            .iter()
+            .map(PluginEntry::name)
+            .collect()
+    }
+
+    // The only test of this binary that installs a registry.
+    #[test]
+    fn install_sorts_a_registry_written_out_of_order() {
+        static UNSORTED: Registry = Registry::new(&[
+            PluginEntry::of(&C),
+            PluginEntry::of(&Z),
+            PluginEntry::of(&B),
+            PluginEntry::of(&A),
+        ]);
+        // Used directly, the binary search misses plugins.
+        assert_ne!(names(&UNSORTED, "demo"), ["a", "z"]);
+
+        assert!(install(&UNSORTED));
+        assert_eq!(names(installed(), "demo"), ["a", "z"]);
+        assert_eq!(names(installed(), "other"), ["b"]);
+        assert_eq!(names(installed(), "third"), ["c"]);
+        assert!(!install(&UNSORTED));
+        assert_eq!(installed().entries().len(), 4);
+    }
 }

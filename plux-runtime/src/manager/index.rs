@@ -29,7 +29,7 @@ impl<P: ?Sized + 'static> Index<P> {
         let entries = match found {
             Ok(entries) => entries,
             Err(payload) => {
-                let panicked = Panicked::new("the plugin finder", &*payload);
+                let panicked = Panicked::new("the plugin finder", payload);
                 log::warn!("{panicked}; namespace {namespace} has no plugins");
                 return Self::empty();
             }

@@ -19,7 +19,20 @@ const SHOULD_LOAD_FALSE: &str = "Load condition for plugin was false";
 
 /// Runs `f`, turning a panic into a [`Panicked`] naming `what`.
 fn contain<T>(what: &'static str, f: impl FnOnce() -> T) -> Result<T, Panicked> {
-    panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Panicked::new(what, &*payload))
+    panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Panicked::new(what, payload))
+}
+
+/// Logs an init or load error. Its cause's `Display` is plugin code: a panic there is contained
+/// (the error is recorded before, and the hooks still fire).
+fn warn(error: &PluginError) {
+    if log::log_enabled!(log::Level::Warn)
+        && let Err(panicked) = contain("formatting the error", || log::warn!("{error}"))
+    {
+        log::warn!(
+            "plugin {} failed; {panicked}",
+            Id(error.namespace(), error.name())
+        );
+    }
 }
 
 /// What an error returned by plugin code or a hook means.
@@ -183,8 +196,8 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             name: entry.name().to_owned(),
             cause,
         };
-        log::warn!("{error}");
         run.set_error(error.clone());
+        warn(&error);
         let id = Id(entry.namespace(), entry.name());
         for listener in listeners.iter() {
             self.hook(&id, "on_init_exception", || {
@@ -212,8 +225,8 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             name: entry.name().to_owned(),
             cause,
         };
-        log::warn!("{error}");
         run.set_error(error.clone());
+        warn(&error);
         let id = Id(entry.namespace(), entry.name());
         for listener in listeners.iter() {
             self.hook(&id, "on_load_exception", || {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use plux_runtime::__private::{Declared, DeclaredProbe, key};
 use plux_runtime::{
-    BoxError, FunctionPlugin, Plugin, PluginEntry, PluginFinder, PluginSpec, plugin,
+    BoxError, FunctionPlugin, Plugin, PluginEntry, PluginFinder, PluginManager, PluginSpec, plugin,
 };
 
 pub struct Runtime {
@@ -315,4 +315,51 @@ fn function_plugin_built_by_hand_behaves_the_same() {
     let plugin = GREET.create().unwrap();
     assert!(!Plugin::<Runtime>::should_load(&*plugin));
     assert_eq!(plugin(&Runtime { name: "you" }), "hi you");
+}
+
+/// Python plux's `test_load_functional_plugins`, and the attribute's `should_load` and `load`,
+/// through a `PluginManager`.
+#[test]
+fn function_plugins_load_through_a_manager_and_honour_should_load() {
+    let manager = PluginManager::<Nullary>::builder("namespace_3")
+        .finder(vec![
+            entry::<sample::another_function, { key("namespace_3", "plugin_4") }>(),
+            entry::<sample::plugin_3, { key("namespace_3", "plugin_3") }>(),
+        ])
+        .build();
+    let plugins = manager.load_all();
+    assert_eq!(plugins.len(), 2);
+    assert_eq!(
+        (plugins[0](), plugins[1]()),
+        ("foobar".into(), "another".into())
+    );
+
+    let conditions = PluginManager::<FunctionPlugin<fn()>>::builder("demo.conditions")
+        .finder(vec![
+            entry::<disabled, { key("demo.conditions", "disabled") }>(),
+            entry::<enabled, { key("demo.conditions", "enabled") }>(),
+        ])
+        .build();
+    assert_eq!(conditions.load_all().len(), 1);
+    assert!(conditions.is_loaded("enabled"));
+    assert_eq!(
+        conditions.load("disabled").err().unwrap().to_string(),
+        "plugin demo.conditions:disabled is disabled, reason: Load condition for plugin was false"
+    );
+
+    type Hooked = FunctionPlugin<fn(&Runtime) -> &'static str>;
+    let hooks =
+        PluginManager::<Hooked, Runtime>::builder_with_args("demo.hooks", Runtime { name: "rt" })
+            .finder(vec![
+                entry::<no_hook, { key("demo.hooks", "no_hook") }>(),
+                entry::<refused, { key("demo.hooks", "refused") }>(),
+            ])
+            .build();
+    let loaded = hooks.load_all();
+    assert_eq!(loaded.len(), 1);
+    assert_eq!(loaded[0](hooks.load_args()), "rt");
+    assert_eq!(
+        hooks.load("refused").err().unwrap().to_string(),
+        "plugin demo.hooks:refused failed to load: license missing"
+    );
 }

@@ -206,3 +206,34 @@ fn attribute_errors_are_compile_errors() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/*.rs");
 }
+
+/// Types declared with the attribute, driven by a `PluginManager` with load arguments.
+#[test]
+fn type_plugins_load_through_a_manager() {
+    let manager = plux_runtime::PluginManager::<dyn CliPlugin, Cli>::builder_with_args(
+        "my.plugins.cli",
+        Cli {
+            commands: Mutex::new(Vec::new()),
+        },
+    )
+    .finder(vec![
+        DeclaredProbe::<Hello, { key("my.plugins.cli", "hello") }>::entry("tests::Hello").unwrap(),
+        DeclaredProbe::<Greeter, { key("my.plugins.cli", "greeter") }>::entry("tests::Greeter")
+            .unwrap(),
+        DeclaredProbe::<Broken, { key("my.plugins.cli", "broken") }>::entry("tests::Broken")
+            .unwrap(),
+    ])
+    .build();
+    let commands: Vec<_> = manager.load_all().iter().map(|p| p.command()).collect();
+    assert_eq!(commands, ["hi", "hello"]);
+    assert_eq!(*manager.load_args().commands.lock().unwrap(), ["hello"]);
+    let broken = manager.load("broken").err().unwrap();
+    assert_eq!(
+        broken.to_string(),
+        "plugin my.plugins.cli:broken failed to initialize: database `db.example` is unreachable"
+    );
+    assert_eq!(
+        manager.get_container("hello").unwrap().value(),
+        "tests::Hello"
+    );
+}

@@ -419,3 +419,41 @@ fn listeners_added_later_see_later_hooks_and_every_listener_is_called() {
         ["init_after b", "load_before b", "load_after b"]
     );
 }
+
+/// What `on_load_after` was given: the name, the spec's address and the plugin.
+type Call = (&'static str, usize, Arc<dyn Dummy>);
+
+/// Keeps what `on_load_after` was given.
+#[derive(Default)]
+struct Captured(Mutex<Vec<Call>>);
+
+impl PluginLifecycleListener<dyn Dummy, Args> for Captured {
+    fn on_load_after(&self, spec: &Spec, plugin: &Arc<dyn Dummy>) -> Result<(), BoxError> {
+        let address = std::ptr::from_ref(spec) as usize;
+        self.0
+            .lock()
+            .unwrap()
+            .push((spec.name(), address, plugin.clone()));
+        Ok(())
+    }
+}
+
+/// Python's `listener.on_load_after.assert_called_with(container.plugin_spec, container.plugin)`.
+#[test]
+fn hooks_get_the_containers_spec_and_plugin() {
+    let ns = "test.manager.hook_args";
+    let captured = Arc::new(Captured::default());
+    let manager = PluginManager::<dyn Dummy, Args>::builder(ns)
+        .finder(dummy_finder(ns))
+        .listener(captured.clone())
+        .build();
+    manager.load_all();
+    let calls = captured.0.lock().unwrap();
+    let names: Vec<_> = calls.iter().map(|(name, _, _)| *name).collect();
+    assert_eq!(names, ["shouldalsoload", "shouldload"]);
+    for (name, spec, plugin) in calls.iter() {
+        let container = manager.get_container(name).unwrap();
+        assert_eq!(*spec, std::ptr::from_ref(container.spec()) as usize);
+        assert!(Arc::ptr_eq(plugin, &container.plugin().unwrap()));
+    }
+}

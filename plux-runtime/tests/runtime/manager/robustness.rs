@@ -361,3 +361,213 @@ fn managers_can_be_shared_across_threads() {
     shared::<plux_runtime::PluginContainer<dyn Dummy>>();
     shared::<PluginError>();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile panics and finders.
+
+/// A panic payload whose `Drop` panics too (`panic_any` takes any value).
+struct Bomb;
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("payload drop exploded");
+    }
+}
+
+struct BombInLoad;
+impl Plugin<Args> for BombInLoad {
+    fn load(&self, _: &Args) -> Result<(), BoxError> {
+        std::panic::panic_any(Bomb)
+    }
+}
+impl Dummy for BombInLoad {
+    fn kind(&self) -> &'static str {
+        "bomb"
+    }
+    fn load_calls(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+}
+
+struct BombListener;
+impl PluginLifecycleListener<dyn Dummy, Args> for BombListener {
+    fn on_load_after(&self, spec: &Spec, _: &Arc<dyn Dummy>) -> Result<(), BoxError> {
+        if spec.name() == "good" {
+            std::panic::panic_any(Bomb);
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_panic_payload_that_panics_when_dropped_is_contained() {
+    let ns = "test.panic.payload";
+    let manager = PluginManager::<dyn Dummy, Args>::builder(ns)
+        .finder(vec![
+            PluginEntry::of(leak(Spec::new(ns, "factory", || {
+                std::panic::panic_any(Bomb)
+            }))),
+            PluginEntry::of(leak(Spec::new(ns, "good", good))),
+            PluginEntry::of(leak(Spec::new(ns, "load", || Box::new(BombInLoad)))),
+        ])
+        .filter(|entry: &PluginEntry| -> bool {
+            if entry.name() == "good" {
+                std::panic::panic_any(Bomb);
+            }
+            false
+        })
+        .listener(BombListener)
+        .build();
+
+    let loaded: Vec<_> = manager.load_all().iter().map(|p| p.kind()).collect();
+    assert_eq!(loaded, ["good"]);
+    let factory = unwrap_err(manager.load("factory"));
+    assert_eq!(
+        factory.to_string(),
+        "plugin test.panic.payload:factory failed to initialize: the factory panicked: <non-string panic payload>"
+    );
+    let load = unwrap_err(manager.load("load"));
+    assert_eq!(panic_message(&load), "<non-string panic payload>");
+}
+
+type Manager = PluginManager<dyn Dummy, Args>;
+
+/// Panics, or calls back into its manager, then returns `entries`.
+struct HostileFinder {
+    panics: bool,
+    manager: Arc<OnceLock<Weak<Manager>>>,
+    seen: Arc<Mutex<Vec<usize>>>,
+    entries: Vec<PluginEntry>,
+}
+
+impl plux_runtime::PluginFinder for HostileFinder {
+    fn find_plugins(&self, namespace: &str) -> Vec<PluginEntry> {
+        if self.panics {
+            std::panic::panic_any(Bomb);
+        }
+        if let Some(manager) = self.manager.get().and_then(Weak::upgrade) {
+            let names = manager.list_names().len();
+            self.seen.lock().unwrap().push(names);
+        }
+        self.entries.find_plugins(namespace)
+    }
+}
+
+fn hostile_finder(ns: &'static str, panics: bool) -> (Arc<Manager>, Arc<Mutex<Vec<usize>>>) {
+    let cell = Arc::new(OnceLock::new());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let manager = Arc::new(
+        PluginManager::<dyn Dummy, Args>::builder(ns)
+            .finder(HostileFinder {
+                panics,
+                manager: cell.clone(),
+                seen: seen.clone(),
+                entries: vec![PluginEntry::of(leak(Spec::new(ns, "good", good)))],
+            })
+            .build(),
+    );
+    cell.set(Arc::downgrade(&manager)).unwrap();
+    (manager, seen)
+}
+
+#[test]
+fn a_panicking_finder_leaves_its_namespace_empty() {
+    let (manager, _) = hostile_finder("test.finder.panics", true);
+    assert!(manager.list_names().is_empty());
+    assert!(manager.load_all().is_empty());
+    assert!(matches!(
+        unwrap_err(manager.load("good")),
+        PluginError::NotFound { .. }
+    ));
+}
+
+#[test]
+fn a_finder_that_calls_back_into_its_manager_sees_no_plugins() {
+    let (manager, seen) = hostile_finder("test.finder.reentrant", false);
+    // The finder's own call saw an empty namespace instead of waiting for itself.
+    assert_eq!(manager.list_names(), ["good"]);
+    assert_eq!(*seen.lock().unwrap(), [0]);
+    assert!(manager.load("good").is_ok());
+    // The finder was asked once.
+    assert_eq!(manager.list_names(), ["good"]);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+/// An error whose `Display` panics.
+#[derive(Debug)]
+struct Unprintable;
+impl std::fmt::Display for Unprintable {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("display exploded")
+    }
+}
+impl std::error::Error for Unprintable {}
+
+struct FailsUnprintably;
+impl Plugin<Args> for FailsUnprintably {
+    fn load(&self, _: &Args) -> Result<(), BoxError> {
+        Err(Box::new(Unprintable))
+    }
+}
+impl Dummy for FailsUnprintably {
+    fn kind(&self) -> &'static str {
+        "unprintable"
+    }
+    fn load_calls(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+}
+
+/// Formats every record, as real loggers do, and prints nothing.
+struct Formatting;
+impl log::Log for Formatting {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        let _ = record.args().to_string();
+    }
+    fn flush(&self) {}
+}
+
+#[test]
+fn an_error_whose_display_panics_is_contained_when_logged() {
+    // The whole test binary logs through it from now on (other tests format their warnings too).
+    let _ = log::set_logger(&Formatting);
+    log::set_max_level(log::LevelFilter::Warn);
+    let ns = "test.panic.display";
+    let recorder = Arc::new(Recorder::default());
+    let manager = PluginManager::<dyn Dummy, Args>::builder(ns)
+        .finder(vec![
+            PluginEntry::of(leak(Spec::new(ns, "good", good))),
+            PluginEntry::of(leak(Spec::fallible(ns, "init", || {
+                Err(Box::new(Unprintable))
+            }))),
+            PluginEntry::of(leak(Spec::new(ns, "load", || Box::new(FailsUnprintably)))),
+        ])
+        .listener(recorder.clone())
+        .build();
+
+    let loaded: Vec<_> = manager.load_all().iter().map(|p| p.kind()).collect();
+    assert_eq!(loaded, ["good"]);
+    let init = unwrap_err(manager.load("init"));
+    assert!(matches!(init, PluginError::Init { .. }));
+    assert!(
+        init.cause()
+            .unwrap()
+            .downcast_ref::<Unprintable>()
+            .is_some()
+    );
+    assert!(matches!(
+        unwrap_err(manager.load("load")),
+        PluginError::Load { .. }
+    ));
+    let events = recorder.events();
+    assert!(
+        events.contains(&"init_exception init".to_owned()),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&"load_exception load".to_owned()),
+        "{events:?}"
+    );
+}
