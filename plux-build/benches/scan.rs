@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo bench -p plux-build --bench scan -- [--threads N] [--runs N] [--no-prefilter] DIR
 //! cargo bench -p plux-build --bench scan -- --compare DIR   # prefilter on vs off, per crate
+//! cargo bench -p plux-build --bench scan -- --cache CACHE_DIR DIR   # with the scan cache
 //! ```
 //!
 //! A package is a directory (at most three levels below `DIR`, not under `target`) with a
@@ -16,7 +17,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use plux_build::scan::{CrateTarget, ScanOptions, ScanOutput, TargetKind, scan_target_with};
+use plux_build::scan::{
+    Cache, CrateTarget, ScanOptions, ScanOutput, TargetKind, scan_target_cached_with,
+    scan_target_with,
+};
 use rayon::prelude::*;
 
 struct Args {
@@ -25,6 +29,7 @@ struct Args {
     runs: usize,
     prefilter: bool,
     compare: bool,
+    cache: Option<Cache>,
 }
 
 fn args() -> Args {
@@ -34,6 +39,7 @@ fn args() -> Args {
         runs: 5,
         prefilter: true,
         compare: false,
+        cache: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -42,6 +48,7 @@ fn args() -> Args {
             "--runs" => out.runs = it.next().unwrap().parse().unwrap(),
             "--no-prefilter" => out.prefilter = false,
             "--compare" => out.compare = true,
+            "--cache" => out.cache = Some(Cache::new(it.next().unwrap())),
             "--bench" => {}
             dir => out.dir = PathBuf::from(dir),
         }
@@ -80,10 +87,14 @@ fn packages(dir: &Path) -> Vec<CrateTarget> {
     out
 }
 
-fn scan_all(targets: &[CrateTarget], prefilter: bool) -> Vec<ScanOutput> {
+fn scan_all(targets: &[CrateTarget], prefilter: bool, cache: Option<&Cache>) -> Vec<ScanOutput> {
+    let options = ScanOptions::default();
     targets
         .par_iter()
-        .map(|t| scan_target_with(t, &ScanOptions::default(), prefilter).unwrap())
+        .map(|t| match cache {
+            Some(cache) => scan_target_cached_with(t, &options, prefilter, cache).unwrap(),
+            None => scan_target_with(t, &options, prefilter).unwrap(),
+        })
         .collect()
 }
 
@@ -104,7 +115,12 @@ fn main() {
         .build()
         .unwrap();
     if args.compare {
-        let (fast, full) = pool.install(|| (scan_all(&targets, true), scan_all(&targets, false)));
+        let (fast, full) = pool.install(|| {
+            (
+                scan_all(&targets, true, args.cache.as_ref()),
+                scan_all(&targets, false, None),
+            )
+        });
         let mut differ = 0;
         for ((target, fast), full) in targets.iter().zip(&fast).zip(&full) {
             if fast != full {
@@ -135,7 +151,7 @@ fn main() {
     let mut last = Vec::new();
     for _ in 0..args.runs {
         let start = Instant::now();
-        last = pool.install(|| scan_all(&targets, args.prefilter));
+        last = pool.install(|| scan_all(&targets, args.prefilter, args.cache.as_ref()));
         times.push(start.elapsed().as_secs_f64() * 1000.0);
     }
     let mut sorted = times.clone();

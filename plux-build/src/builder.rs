@@ -1,5 +1,13 @@
 //! The build.rs entry point: generate the host's registry into `$OUT_DIR/plux/registry.rs`.
 //!
+//! The host's `Cargo.toml` takes the crate without its default `cli` feature (the commands and
+//! the rayon scan pool), so a build script compiles, and cargo fingerprints, fewer crates:
+//!
+//! ```toml
+//! [build-dependencies]
+//! plux-build = { version = "0.1", default-features = false }
+//! ```
+//!
 //! The whole `build.rs` of a host, `fn main() { plux_build::build(); }`, runs:
 //!
 //! ```no_run

@@ -48,7 +48,7 @@ pub(crate) mod graph;
 mod index_file;
 mod render;
 
-pub use entry::{Origin, RegistryEntry, check_name, check_namespace, check_value};
+pub use entry::{Origin, RegistryEntry};
 pub use graph::{Collected, Members, collect, plan_registries};
 pub use index_file::parse_index;
 pub use render::{HEADER, render};
@@ -56,6 +56,7 @@ pub use render::{HEADER, render};
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
+use crate::validate::{Root, validate_cfg, validate_name, validate_namespace, validate_value};
 
 /// Validates `entries`, sorts them by `(namespace, name)` and renders the registry source.
 ///
@@ -134,20 +135,19 @@ fn validate(entry: &RegistryEntry) -> Result<(), String> {
             entry.namespace.escape_debug()
         )
     };
-    check_namespace(&entry.namespace).map_err(what)?;
-    check_name(&entry.name).map_err(what)?;
-    let first = entry.value.split("::").next().unwrap_or_default();
-    let local = first == "crate" && entry.origin.index.is_none();
-    check_value(&entry.value, first, local).map_err(what)?;
-    let root = entry.path.split("::").next().unwrap_or_default();
-    check_value(&entry.path, root, local).map_err(what)?;
+    validate_namespace(&entry.namespace).map_err(what)?;
+    validate_name(&entry.name).map_err(what)?;
+    // `crate::` paths only for the host's own scanned binary, never from a `plux.json`.
+    let local = entry.value.starts_with("crate::") && entry.origin.index.is_none();
+    let root = if local {
+        Root::SelfCrate
+    } else {
+        Root::AnyCrate
+    };
+    validate_value(&entry.value, root).map_err(what)?;
+    validate_value(&entry.path, root).map_err(what)?;
     for predicate in entry.cfg.iter().chain(&entry.host_cfg) {
-        syn::parse_str::<syn::Meta>(predicate).map_err(|_| {
-            what(format!(
-                "`{}` is not a cfg predicate",
-                predicate.escape_debug()
-            ))
-        })?;
+        validate_cfg(predicate).map_err(what)?;
     }
     Ok(())
 }

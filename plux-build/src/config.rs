@@ -109,11 +109,17 @@ impl Config {
                                 .components()
                                 .any(|c| c == std::path::Component::ParentDir)
                         {
+                            let leads_to =
+                                lexical(&file.parent().unwrap_or(Path::new("")).join(&path));
                             return Err(config_error(
                                 file,
                                 table,
                                 Some(key),
-                                "must be a path inside the package (relative, no `..`)",
+                                &format!(
+                                    "must be a path inside the package (relative, no `..`), not `{}` (which leads to `{}`)",
+                                    path.display(),
+                                    leads_to.display()
+                                ),
                             ));
                         }
                         config.registry = Some(path);
@@ -167,6 +173,23 @@ impl Config {
         self.exclude.extend(exclude.iter().cloned());
         Ok(())
     }
+}
+
+/// `path` with `.` and `..` applied lexically (for messages only).
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn config_error(file: &Path, table: &str, key: Option<&str>, what: &str) -> Error {
@@ -303,7 +326,7 @@ mod tests {
             ),
             (
                 json!({"registry": "../x.rs"}),
-                "`registry` in `[package.metadata.plux]` of `Cargo.toml` must be a path inside the package (relative, no `..`); fix the manifest",
+                "`registry` in `[package.metadata.plux]` of `Cargo.toml` must be a path inside the package (relative, no `..`), not `../x.rs` (which leads to `../x.rs`); fix the manifest",
             ),
             (json!({"exclude": ["a[b"]}), "bad glob"),
             (

@@ -23,19 +23,20 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::io::Write as _;
-use std::path::Path;
+use std::io::{ErrorKind, Write as _};
+use std::path::{Component, Path, PathBuf};
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 mod entry;
 
-pub use entry::{IndexEntry, validate_cfg, validate_name, validate_namespace, validate_value};
+pub use entry::IndexEntry;
 
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::model::{Declaration, Location};
+use crate::validate::validate_namespace;
 
 /// The help line on every diagnostic about a malformed index.
 const FIX: &str = "regenerate the index with `cargo plux entrypoints` in the package that owns it";
@@ -142,7 +143,7 @@ impl Index {
 
     /// Reads and strictly parses the index at `path`.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        let text = read_text(path)?;
         Self::parse(&text, path).map_err(Error::Diagnostics)
     }
 
@@ -277,21 +278,199 @@ impl Index {
     }
 }
 
+/// The prefix of every temporary file plux writes next to a target (`.plux-tmp-XXXXXX.tmp`).
+/// A run killed between writing one and renaming it leaves it behind; the next run that writes
+/// in that directory removes it ([`write_files`]).
+pub const TEMP_PREFIX: &str = ".plux-tmp-";
+
+/// The suffix of plux's temporary files.
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// The largest `plux.json` plux reads: 8 MiB (an index of 100,000 plugins is about 5 MB).
+/// A larger one is refused before it is parsed, so a hostile index cannot exhaust memory.
+pub const MAX_INDEX_BYTES: u64 = 8 << 20;
+
+/// Reads the text of the index at `path`: at most [`MAX_INDEX_BYTES`], UTF-8. Both limits
+/// are located error diagnostics naming the file.
+pub fn read_text(path: &Path) -> Result<String> {
+    use std::io::Read as _;
+    let file = fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INDEX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("read", path, e))?;
+    if bytes.len() as u64 > MAX_INDEX_BYTES {
+        let at = Location {
+            file: path.to_owned(),
+            line: 1,
+            column: 1,
+        };
+        return Err(Error::Diagnostics(vec![
+            Diagnostic::error(
+                Some(at),
+                format!("index is larger than {MAX_INDEX_BYTES} bytes"),
+            )
+            .with_help(FIX),
+        ]));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+        let at = location(&prefix, prefix.len(), path);
+        Error::Diagnostics(vec![
+            Diagnostic::error(Some(at), "index is not valid UTF-8").with_help(FIX),
+        ])
+    })
+}
+
+/// Where `relative` (a path inside the package at `root`) really leads, following every
+/// symlink that exists: `Ok(resolved)` when that is inside `root` (itself resolved),
+/// `Err(resolved)` when it leaves it (an absolute path, `..`, or a symlink pointing out).
+///
+/// ```
+/// let root = tempfile::tempdir().unwrap();
+/// let inside = plux_build::index::resolve_inside(root.path(), "src/reg.rs".as_ref());
+/// assert!(inside.unwrap().ends_with("src/reg.rs"));
+/// assert!(plux_build::index::resolve_inside(root.path(), "../x.rs".as_ref()).is_err());
+/// ```
+pub fn resolve_inside(root: &Path, relative: &Path) -> std::result::Result<PathBuf, PathBuf> {
+    let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+    // Each existing symlink on the way is resolved by the OS; the rest is applied lexically,
+    // so a `..` after a symlink means what the OS would make of it.
+    let mut resolved = root.clone();
+    for component in relative.components() {
+        match component {
+            Component::Prefix(_) | Component::RootDir => {
+                resolved = PathBuf::from(component.as_os_str());
+            }
+            Component::CurDir => {}
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::Normal(name) => {
+                resolved.push(name);
+                let is_link =
+                    fs::symlink_metadata(&resolved).is_ok_and(|meta| meta.file_type().is_symlink());
+                if is_link {
+                    match fs::canonicalize(&resolved) {
+                        Ok(target) => resolved = target,
+                        // A dangling or looping link: refused, shown with where it points.
+                        Err(_) => {
+                            let target = fs::read_link(&resolved).unwrap_or_default();
+                            resolved.pop();
+                            return Err(resolved.join(target));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if resolved.starts_with(&root) && resolved != root {
+        Ok(resolved)
+    } else {
+        Err(resolved)
+    }
+}
+
 /// Writes `contents` to `path` atomically (a temp file in the same directory, then rename),
-/// unless the file already holds exactly these bytes. Returns whether it wrote.
+/// unless the file already holds exactly these bytes. Returns whether it wrote. Like
+/// [`write_files`], first removes leftover temp files of killed runs from that directory.
 pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool> {
+    remove_leftovers(parent_dir(path))?;
+    write_one(path, contents, &mut |_, _| false)
+}
+
+/// A point of [`write_files`] where a test can stop it the way a crash (`SIGKILL`) would:
+/// nothing after it happens and nothing is cleaned up.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteStep {
+    /// The new contents are complete in a temp file next to the target.
+    TempWritten,
+    /// The temp file has replaced the target.
+    Renamed,
+}
+
+/// Writes each `(path, contents)` that changed, atomically, and returns for each whether it
+/// wrote. First removes leftover temp files ([`TEMP_PREFIX`]) of killed runs from every
+/// directory it writes in. Each file is replaced by a rename, so at any moment it holds
+/// either its old or its new contents.
+///
+/// `crash` is called after each [`WriteStep`]; when it returns `true` the write stops there
+/// as if the process were killed (the temp file is left behind) and an error is returned.
+/// Only tests pass anything but `|_, _| false`.
+#[doc(hidden)]
+pub fn write_files(
+    files: &[(PathBuf, String)],
+    crash: &mut dyn FnMut(&Path, WriteStep) -> bool,
+) -> Result<Vec<bool>> {
+    let mut dirs: Vec<&Path> = files.iter().map(|(path, _)| parent_dir(path)).collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        remove_leftovers(dir)?;
+    }
+    files
+        .iter()
+        .map(|(path, contents)| write_one(path, contents.as_bytes(), crash))
+        .collect()
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Removes plux's temp files (`.plux-tmp-*.tmp`) from `dir` (a missing `dir` has none).
+fn remove_leftovers(dir: &Path) -> Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("read directory", dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("read directory", dir, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(TEMP_PREFIX)
+            && name.ends_with(TEMP_SUFFIX)
+            && entry.file_type().is_ok_and(|t| t.is_file())
+        {
+            let path = entry.path();
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("remove", path, e)),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn simulated_crash(path: &Path) -> Error {
+    Error::io(
+        "write",
+        path,
+        std::io::Error::other("simulated crash (fault injection)"),
+    )
+}
+
+fn write_one(
+    path: &Path,
+    contents: &[u8],
+    crash: &mut dyn FnMut(&Path, WriteStep) -> bool,
+) -> Result<bool> {
     if let Ok(existing) = fs::read(path)
         && existing == contents
     {
         return Ok(false);
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".plux-").suffix(".tmp");
+    let mut builder = crate::tmp::Builder::new();
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
     // A replaced file keeps its permissions; a new one gets the usual ones (0666 minus the
     // umask), not the temp file's private 0600.
     match fs::metadata(path) {
@@ -312,8 +491,16 @@ pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool> {
     tmp.write_all(contents)
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| Error::io("write", tmp.path().to_owned(), e))?;
+    if crash(path, WriteStep::TempWritten) {
+        // Killed here, the temp file would stay behind: keep it.
+        let _ = tmp.keep();
+        return Err(simulated_crash(path));
+    }
     tmp.persist(path)
         .map_err(|e| Error::io("write", path, e.error))?;
+    if crash(path, WriteStep::Renamed) {
+        return Err(simulated_crash(path));
+    }
     Ok(true)
 }
 
@@ -332,6 +519,7 @@ fn offset_of(text: &str, raw: &RawValue) -> usize {
 
 /// Where the entry string `entry` (unescaped) first appears in the index `text` at `path`
 /// (line 1, column 1 when it cannot be found).
+#[cfg(feature = "cli")]
 pub(crate) fn entry_location(text: &str, path: &Path, entry: &str) -> Location {
     let quoted = serde_json::to_string(entry).unwrap_or_default();
     location(text, text.find(&quoted).unwrap_or(0), path)

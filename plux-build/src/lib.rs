@@ -5,6 +5,7 @@
 //! `cargo plux` is a thin front end over this crate; build scripts call it directly.
 
 pub mod builder;
+#[cfg(feature = "cli")]
 pub mod check;
 pub mod codegen;
 pub mod config;
@@ -12,9 +13,17 @@ pub mod diagnostic;
 pub mod error;
 pub mod index;
 pub mod model;
+#[cfg(feature = "cli")]
 pub mod ops;
 pub mod scan;
+pub mod validate;
 pub mod workspace;
+
+#[cfg(not(feature = "parallel"))]
+mod par;
+mod tmp;
+#[cfg(feature = "parallel")]
+use rayon as par;
 
 pub use builder::{Builder, build};
 pub use diagnostic::{Diagnostic, Severity};

@@ -68,6 +68,15 @@ fn scan_options(config: &Config, options: &Options) -> Result<ScanOptions> {
 
 /// Scans the lib and bin targets of one package and checks duplicates within it.
 pub fn scan_package(package: &Package, options: &Options) -> Result<PackageScan> {
+    scan_package_in(package, options, None)
+}
+
+/// [`scan_package`], with the scan cache `cache` (see [`scan::Cache`]).
+fn scan_package_in(
+    package: &Package,
+    options: &Options,
+    cache: Option<&scan::Cache>,
+) -> Result<PackageScan> {
     let scan_options = scan_options(&package.config, options)?;
     let mut out = PackageScan {
         package: package.clone(),
@@ -87,7 +96,10 @@ pub fn scan_package(package: &Package, options: &Options) -> Result<PackageScan>
             root: target.root.clone(),
             package_root: package.root.clone(),
         };
-        let found = scan::scan_target(&crate_target, &scan_options)?;
+        let found = match cache {
+            Some(cache) => scan::scan_target_cached(&crate_target, &scan_options, cache)?,
+            None => scan::scan_target(&crate_target, &scan_options)?,
+        };
         if target.is_lib {
             out.lib.extend(found.declarations);
         } else {
@@ -109,13 +121,19 @@ pub fn scan_package(package: &Package, options: &Options) -> Result<PackageScan>
 
 /// Loads the workspace and scans every selected package (in parallel; results in cargo's
 /// order). Warnings of the workspace (config) come first in the returned diagnostics.
+///
+/// Per-file results are cached in `<target-dir>/plux/scan-cache-v1` ([`scan::Cache`]); the
+/// cache only saves time, it never changes what is found.
 pub fn scan_workspace(options: &Options) -> Result<(Workspace, Vec<PackageScan>)> {
     let workspace = Workspace::load(&options.selection)?;
-    let scans = workspace
-        .packages
-        .par_iter()
-        .map(|p| scan_package(p, options))
-        .collect::<Result<Vec<_>>>()?;
+    let cache = scan::Cache::in_target_dir(&workspace.target_dir);
+    let scans = scan::on_scan_threads(|| {
+        workspace
+            .packages
+            .par_iter()
+            .map(|p| scan_package_in(p, options, Some(&cache)))
+            .collect::<Result<Vec<_>>>()
+    })?;
     Ok((workspace, scans))
 }
 
@@ -191,6 +209,17 @@ impl Report {
 /// result is [`Error::Diagnostics`] with every diagnostic. Files are planned first and then
 /// written together; unchanged files keep their bytes and mtime.
 pub fn entrypoints(options: &Options, check: bool) -> Result<Report> {
+    entrypoints_crashing(options, check, &mut |_, _| false)
+}
+
+/// [`entrypoints`], stopped as if killed when `crash` says so (see [`index::write_files`]).
+/// For the fault-injection tests only.
+#[doc(hidden)]
+pub fn entrypoints_crashing(
+    options: &Options,
+    check: bool,
+    crash: &mut dyn FnMut(&Path, index::WriteStep) -> bool,
+) -> Result<Report> {
     let (workspace, scans) = scan_workspace(options)?;
     let mut diagnostics = workspace.diagnostics.clone();
     let mut planned: Vec<(PathBuf, String)> = Vec::new();
@@ -199,6 +228,14 @@ pub fn entrypoints(options: &Options, check: bool) -> Result<Report> {
         diagnostics.extend(scan.diagnostics.iter().cloned());
         let index = scan.index();
         let path = scan.package.index_path();
+        if let Err(resolved) = index::resolve_inside(&scan.package.root, "plux.json".as_ref()) {
+            return Err(Error::Config(format!(
+                "`{}` leads to `{}`, outside package `{}`; replace the symlink with a regular file",
+                path.display(),
+                resolved.display(),
+                scan.package.name
+            )));
+        }
         if !index.is_empty() || path.exists() {
             plugins += index.len();
             planned.push((path, index.render()));
@@ -227,20 +264,19 @@ pub fn entrypoints(options: &Options, check: bool) -> Result<Report> {
             })
             .collect::<Result<Vec<_>>>()?
     } else {
+        let written = index::write_files(&planned, crash)?;
         planned
             .iter()
-            .map(|(path, contents)| {
-                let written = index::write_if_changed(path, contents.as_bytes())?;
-                Ok(FileOutcome {
-                    path: path.clone(),
-                    status: if written {
-                        FileStatus::Written
-                    } else {
-                        FileStatus::Unchanged
-                    },
-                })
+            .zip(written)
+            .map(|((path, _), written)| FileOutcome {
+                path: path.clone(),
+                status: if written {
+                    FileStatus::Written
+                } else {
+                    FileStatus::Unchanged
+                },
             })
-            .collect::<Result<Vec<_>>>()?
+            .collect()
     };
     Ok(Report {
         files,
@@ -323,7 +359,7 @@ fn default_crate_name(dir: &Path) -> Result<String> {
         })
         .unwrap_or_default()
         .replace('-', "_");
-    if index::validate_value(&name).is_err() {
+    if crate::validate::validate_crate_name(&name).is_err() {
         return Err(Error::Config(format!(
             "cannot use `{}` as a crate name; pass `--crate-name`",
             name.escape_debug()

@@ -816,7 +816,7 @@ pub static I: PluginSpec<dyn P> = make();
         pkg.diags(&out.diagnostics),
         [
             "error src/lib.rs:2:57 plugin name `a=b` contains `=`",
-            "error src/lib.rs:3:57 plugin name ` b` starts or ends with whitespace",
+            "error src/lib.rs:3:57 plugin name ` b` has leading or trailing whitespace",
             "error src/lib.rs:4:57 plugin name is empty",
             "error src/lib.rs:5:57 plugin name `[d` starts with `[`",
             "error src/lib.rs:6:57 plugin name `e\\u{7}` contains a control character",

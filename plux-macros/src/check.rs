@@ -59,6 +59,17 @@ mod tests {
     }
 
     #[test]
+    fn agrees_with_cargo_plux_on_its_cases() {
+        use plux_build::validate::{NAME_CASES, NAMESPACE_CASES};
+        for &(text, ok) in NAME_CASES {
+            assert_eq!(name(text).is_ok(), ok, "name {text:?}");
+        }
+        for &(text, ok) in NAMESPACE_CASES {
+            assert_eq!(namespace(text).is_ok(), ok, "namespace {text:?}");
+        }
+    }
+
+    #[test]
     fn names() {
         assert!(name("my plugin (v2)").is_ok());
         assert!(name("a]").is_ok());

@@ -175,8 +175,15 @@ pub fn collect(metadata: &Metadata, host: &Package, members_from: Members) -> Re
                 package: package.name.to_string(),
                 index: Some(shown),
             };
-            let text = std::fs::read_to_string(&index).map_err(|e| Error::io("read", &index, e))?;
             out.files.insert(index.clone());
+            let text = match crate::index::read_text(&index) {
+                Ok(text) => text,
+                Err(Error::Diagnostics(diagnostics)) => {
+                    errors.extend(diagnostics);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             match parse_index(&text, &index, &crate_name(lib), &origin) {
                 Ok(entries) => out.entries.extend(entries),
                 Err(diagnostics) => errors.extend(diagnostics),
@@ -375,8 +382,9 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
     let hosts: Vec<_> = workspace
         .packages
         .iter()
-        .filter_map(|p| p.config.registry.as_ref().map(|r| (p, p.root.join(r))))
-        .collect();
+        .filter_map(|p| p.config.registry.as_ref().map(|r| (p, r)))
+        .map(|(p, r)| registry_target(p, r).map(|path| (p, path)))
+        .collect::<Result<_>>()?;
     if hosts.is_empty() {
         return Ok(Vec::new());
     }
@@ -427,6 +435,54 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
     } else {
         Err(Error::Diagnostics(errors))
     }
+}
+
+/// Where the registry `relative` of `host` is written: refused (a configuration error naming
+/// the key, the manifest and where the path leads) unless it resolves inside the package,
+/// following symlinks. `Config` already refuses absolute paths and `..`.
+///
+/// An existing file that plux did not generate (it does not start with
+/// [`HEADER`](crate::codegen::HEADER); an empty one is fine) is refused too: a `registry` key
+/// naming `src/main.rs` or `Cargo.toml` must not overwrite it.
+fn registry_target(host: &crate::workspace::Package, relative: &Path) -> Result<PathBuf> {
+    match crate::index::resolve_inside(&host.root, relative) {
+        Ok(resolved) => {
+            if let Some(start) = file_start(&resolved)
+                && !start.is_empty()
+                && !start.starts_with(crate::codegen::HEADER.as_bytes())
+            {
+                return Err(Error::Config(format!(
+                    "`registry` in `[package.metadata.plux]` of `{}` is `{}`, an existing file plux did not generate; point it at a new file, or delete `{}` first",
+                    host.manifest_path.display(),
+                    relative.display(),
+                    resolved.display()
+                )));
+            }
+            Ok(host.root.join(relative))
+        }
+        Err(resolved) => Err(Error::Config(format!(
+            "`registry` in `[package.metadata.plux]` of `{}` is `{}`, which leads to `{}`, outside the package `{}`; point it at a file inside the package (not through a symlink that leaves it)",
+            host.manifest_path.display(),
+            relative.display(),
+            resolved.display(),
+            host.root.display()
+        ))),
+    }
+}
+
+/// The first bytes of the file at `path` (as many as [`HEADER`](crate::codegen::HEADER)
+/// has), or `None` when it is not a readable regular file.
+fn file_start(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut start = Vec::new();
+    file.take(crate::codegen::HEADER.len() as u64)
+        .read_to_end(&mut start)
+        .ok()?;
+    Some(start)
 }
 
 /// Every feature of workspace package `name`, qualified (`name/feature`).

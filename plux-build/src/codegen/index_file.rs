@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use crate::codegen::entry::{Origin, RegistryEntry, check_value};
+use crate::codegen::entry::{Origin, RegistryEntry};
 use crate::diagnostic::Diagnostic;
 use crate::index::Index;
 use crate::model::Location;
+use crate::validate::{Root, validate_value};
 
 /// Parses the text of the `plux.json` of the package whose library crate is `crate_name`.
 ///
@@ -23,7 +24,7 @@ pub fn parse_index(
     let mut entries = Vec::new();
     let mut diagnostics = Vec::new();
     for (namespace, entry) in index.iter() {
-        match check_value(&entry.value, crate_name, false) {
+        match validate_value(&entry.value, Root::Crate(crate_name)) {
             Ok(_) => entries.push(RegistryEntry {
                 namespace: namespace.to_owned(),
                 name: entry.name.clone(),

@@ -290,3 +290,239 @@ fn malformed_index_hostile_namespace_and_extra() {
     let text = "{\n  \"ns\\\"); evil(); (\\\"\": [\n    \"s3=ls_services::S3\"\n  ],\n  \"ok\": [\n    \"s3=ls_services::S3 [cfg(x)); evil((]\"\n  ]\n}\n";
     insta::assert_snapshot!(parse(text).unwrap_err());
 }
+
+#[test]
+fn deeply_nested_index_is_an_error_not_a_stack_overflow() {
+    let depth = 1_000_000;
+    let arrays = format!("{{\"ns\": {}{}}}", "[".repeat(depth), "]".repeat(depth));
+    let objects = format!("{}1{}", "{\"ns\": ".repeat(depth), "}".repeat(depth));
+    for (text, expect) in [
+        (arrays, "services/plux.json:1:9"),
+        (objects, "must map to an array of entry strings"),
+    ] {
+        let message = parse(&text).unwrap_err();
+        assert!(message.contains(expect), "{message}");
+        assert!(message.len() < 1024, "{message}");
+    }
+}
+
+#[test]
+fn oversized_and_non_utf8_indexes_are_located_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plux.json");
+    // Exactly at the limit is read; one byte more is refused.
+    let mut huge = vec![b' '; crate::index::MAX_INDEX_BYTES as usize];
+    huge[0] = b'{';
+    huge[1] = b'}';
+    std::fs::write(&path, &huge).unwrap();
+    assert!(crate::index::read_text(&path).is_ok());
+    huge.push(b' ');
+    std::fs::write(&path, &huge).unwrap();
+    let Err(crate::Error::Diagnostics(found)) = crate::index::read_text(&path) else {
+        panic!("an oversized index was read")
+    };
+    assert!(
+        errors(&found).contains("plux.json:1:1"),
+        "{}",
+        errors(&found)
+    );
+    assert!(errors(&found).contains("larger than 8388608 bytes"));
+
+    std::fs::write(&path, b"{\n  \"ns\": [\"a=x\xff\"]\n}\n").unwrap();
+    let Err(crate::Error::Diagnostics(found)) = crate::index::read_text(&path) else {
+        panic!("a non-UTF-8 index was read")
+    };
+    assert!(
+        errors(&found).contains("plux.json:2:14") && errors(&found).contains("not valid UTF-8"),
+        "{}",
+        errors(&found)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn write_targets_resolve_through_symlinks() {
+    use crate::index::resolve_inside;
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("pkg");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    symlink(&outside, root.join("out")).unwrap();
+    symlink(root.join("src"), root.join("also_src")).unwrap();
+    symlink(root.join("loop"), root.join("loop")).unwrap();
+    symlink("../../outside/x.rs", root.join("src/dangling.rs")).unwrap();
+    let outside = outside.canonicalize().unwrap();
+    assert!(resolve_inside(&root, "src/new/reg.rs".as_ref()).is_ok());
+    assert!(resolve_inside(&root, "also_src/reg.rs".as_ref()).is_ok());
+    assert_eq!(
+        resolve_inside(&root, "out/reg.rs".as_ref()),
+        Err(outside.join("reg.rs"))
+    );
+    // `..` after a symlink is the OS's `..`: from `outside`, not from `pkg`.
+    assert!(resolve_inside(&root, "out/../pkg/src/reg.rs".as_ref()).is_ok());
+    assert!(resolve_inside(&root, "also_src/../../x.rs".as_ref()).is_err());
+    assert!(resolve_inside(&root, "loop/reg.rs".as_ref()).is_err());
+    let dangling = resolve_inside(&root, "src/dangling.rs".as_ref()).unwrap_err();
+    assert!(dangling.ends_with("src/../../outside/x.rs"), "{dangling:?}");
+    assert!(resolve_inside(&root, "/etc/reg.rs".as_ref()).is_err());
+    assert!(resolve_inside(&root, ".".as_ref()).is_err());
+}
+
+/// Generated code names plugins only by validated paths and escaped literals, whatever a
+/// dependency's `plux.json` holds.
+mod generated_code_property {
+    use std::collections::BTreeSet;
+
+    use proc_macro2::{TokenStream, TokenTree};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::index::{Index, IndexEntry};
+
+    #[derive(Default)]
+    struct Tokens {
+        idents: BTreeSet<String>,
+        strings: Vec<String>,
+        others: Vec<String>,
+    }
+
+    fn walk(stream: TokenStream, out: &mut Tokens) {
+        for tree in stream {
+            match tree {
+                TokenTree::Group(group) => walk(group.stream(), out),
+                TokenTree::Ident(ident) => {
+                    out.idents.insert(ident.to_string());
+                }
+                TokenTree::Literal(literal) => {
+                    match syn::parse_str::<syn::LitStr>(&literal.to_string()) {
+                        Ok(s) => out.strings.push(s.value()),
+                        Err(_) => out.others.push(literal.to_string()),
+                    }
+                }
+                TokenTree::Punct(_) => {}
+            }
+        }
+    }
+
+    fn tokens(source: &str) -> Tokens {
+        // Comments are not tokens: anything escaping one would show up here.
+        let stream: TokenStream = source.parse().unwrap();
+        let mut out = Tokens::default();
+        walk(stream, &mut out);
+        out
+    }
+
+    /// Identifiers and strings of the code shape itself, from a fixed registry of every form.
+    fn template() -> Tokens {
+        let mut entries = Vec::new();
+        for (i, kind) in [Kind::Spec, Kind::Type, Kind::Function]
+            .into_iter()
+            .enumerate()
+        {
+            for cfg in [&[][..], &["unix"][..]] {
+                let name = format!("n{i}{}", cfg.len());
+                let value = format!("dep::m::I{i}{}", cfg.len());
+                entries.push(entry("ns", &name, &value, kind, cfg, Some("plux.json")));
+            }
+        }
+        let source = registry_source(entries, None).unwrap();
+        tokens(&source)
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z_][a-z0-9_.-]{0,8}",
+            "[a-z_:]{0,6}(::|;|\"|\\\\|\n|=| |\\[|\\]|\\(|\\)|\\{|\\}|<|>|#|/|\\*)[a-z_:]{0,6}",
+            "\\PC{0,10}",
+            ".{0,10}",
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "dep(::(r#)?[A-Za-z_][A-Za-z0-9_]{0,4}){1,3}",
+            text().prop_map(|t| format!("dep::{t}")),
+            text(),
+        ]
+    }
+
+    fn cfg() -> impl Strategy<Value = Vec<String>> {
+        prop_oneof![
+            Just(Vec::new()),
+            "[a-z_]{1,6}".prop_map(|p| vec![p]),
+            "[a-z]{1,6}".prop_map(|f| vec![format!("feature = \"{f}\"")]),
+            text().prop_map(|t| vec![format!("feature = \"{}\"", t.escape_debug())]),
+            text().prop_map(|t| vec![t]),
+        ]
+    }
+
+    fn kind() -> impl Strategy<Value = Kind> {
+        prop_oneof![Just(Kind::Spec), Just(Kind::Type), Just(Kind::Function)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn registry_of_random_index_has_only_validated_paths_and_escaped_literals(
+            namespace in text(),
+            entries in proptest::collection::vec((text(), value(), kind(), cfg()), 1..3),
+        ) {
+            let mut index = Index::new();
+            for (name, value, kind, cfg) in &entries {
+                let mut entry = IndexEntry::new(name.clone(), value.clone(), *kind);
+                entry.cfg = cfg.clone();
+                index.insert(&namespace, entry);
+            }
+            let origin = Origin { package: "dep".into(), index: Some("plux.json of dep 0.1.0".into()) };
+            let Ok(parsed) = parse_index(&index.render(), Path::new("dep/plux.json"), "dep", &origin) else {
+                return Ok(());
+            };
+            let Ok(source) = registry_source(parsed.clone(), None) else {
+                return Ok(());
+            };
+            prop_assert!(syn::parse_file(&source).is_ok(), "{}", source);
+            let found = tokens(&source);
+
+            let template = template();
+            let mut idents = template.idents;
+            let mut strings: BTreeSet<String> = template.strings.into_iter().collect();
+            for e in &parsed {
+                // Every accepted entry is one of the inputs, unchanged.
+                let is_input = entries.iter().any(|(n, v, k, c)| {
+                    *n == e.name && *v == e.value && *k == e.kind && *c == e.cfg
+                });
+                prop_assert!(is_input, "entry `{}` is not an input", e.name);
+                prop_assert_eq!(&e.namespace, &namespace);
+                idents.extend(e.value.split("::").map(str::to_owned));
+                for cfg in &e.cfg {
+                    let cfg_tokens = tokens(cfg);
+                    idents.extend(cfg_tokens.idents);
+                    strings.extend(cfg_tokens.strings);
+                }
+                strings.insert(e.namespace.clone());
+                strings.insert(e.name.clone());
+                strings.insert(e.value.clone());
+                strings.insert(
+                    format!(
+                        "stale plux registry: `{}:{}` (from {}) is no longer declared at `{}`; run `cargo plux entrypoints`",
+                        e.namespace, e.name, e.origin, e.value
+                    )
+                    .replace('{', "{{")
+                    .replace('}', "}}"),
+                );
+            }
+            for ident in &found.idents {
+                let alias = ident.strip_prefix('e').is_some_and(|n| n.parse::<usize>().is_ok());
+                prop_assert!(alias || idents.contains(ident), "identifier `{}` leaked into\n{}", ident, source);
+            }
+            for string in &found.strings {
+                prop_assert!(strings.contains(string), "string {:?} leaked into\n{}", string, source);
+            }
+            for other in &found.others {
+                prop_assert!(syn::parse_str::<syn::LitInt>(other).is_ok(), "literal {} in\n{}", other, source);
+            }
+        }
+    }
+}

@@ -1,9 +1,10 @@
-//! One `plux.json` entry (`name=value [extras]`) and the checks on names, namespaces, values
-//! and `cfg` predicates.
+//! One `plux.json` entry (`name=value [extras]`), checked with the rules of
+//! [`crate::validate`].
 
 use std::fmt;
 
 use crate::model::{Declaration, Kind};
+use crate::validate::{Root, validate_cfg, validate_name, validate_value};
 
 /// One entry of a namespace: `name=value`, `name=value [type]`, `name=value [fn, cfg(..)]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -49,7 +50,7 @@ impl IndexEntry {
             None => (rest, None),
             Some((value, extras)) => (value, Some(extras)),
         };
-        validate_value(value)?;
+        validate_value(value, Root::AnyCrate)?;
         let mut entry = Self::new(name, value, Kind::Spec);
         if let Some(extras) = extras {
             let inner = extras
@@ -147,111 +148,4 @@ fn split_extras(inner: &str) -> Result<Vec<&str>, String> {
         return Err("empty extra".to_owned());
     }
     Ok(parts)
-}
-
-/// Checks a plugin name: non-empty, no `=`, no leading/trailing whitespace, no control
-/// characters, not starting with `[`.
-pub fn validate_name(name: &str) -> Result<(), String> {
-    let shown = name.escape_debug();
-    if name.is_empty() {
-        Err("plugin name is empty".to_owned())
-    } else if name.contains('=') {
-        Err(format!("plugin name `{shown}` contains `=`"))
-    } else if name.trim() != name {
-        Err(format!(
-            "plugin name `{shown}` has leading or trailing whitespace"
-        ))
-    } else if name.chars().any(char::is_control) {
-        Err(format!(
-            "plugin name `{shown}` contains a control character"
-        ))
-    } else if name.starts_with('[') {
-        Err(format!("plugin name `{shown}` starts with `[`"))
-    } else {
-        Ok(())
-    }
-}
-
-/// Checks a namespace: non-empty; ASCII letters, digits, `_`, `-` and `.` only.
-pub fn validate_namespace(namespace: &str) -> Result<(), String> {
-    if namespace.is_empty() {
-        Err("namespace is empty".to_owned())
-    } else if let Some(c) = namespace
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-    {
-        Err(format!(
-            "namespace `{}` contains `{}`; use letters, digits, `_`, `-` and `.`",
-            namespace.escape_debug(),
-            c.escape_debug()
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-/// Checks a value: a Rust path `ident(::ident)*` (raw identifiers allowed, keywords not).
-pub fn validate_value(value: &str) -> Result<(), String> {
-    let bad = || {
-        format!(
-            "value `{}` is not a Rust path like `crate_name::module::Item`",
-            value.escape_debug()
-        )
-    };
-    if value.is_empty() {
-        return Err(bad());
-    }
-    for segment in value.split("::") {
-        let plain = segment.strip_prefix("r#").unwrap_or(segment);
-        let well_formed = !plain.is_empty()
-            && plain.chars().all(|c| c == '_' || c.is_alphanumeric())
-            && syn::parse_str::<syn::Ident>(segment).is_ok();
-        if !well_formed {
-            return Err(bad());
-        }
-    }
-    Ok(())
-}
-
-/// Checks a `cfg` predicate: `ident`, `ident = "literal"`, or `all(..)`/`any(..)`/`not(..)` of
-/// predicates.
-pub fn validate_cfg(predicate: &str) -> Result<(), String> {
-    fn check(meta: &syn::Meta) -> bool {
-        match meta {
-            syn::Meta::Path(path) => path.get_ident().is_some(),
-            syn::Meta::NameValue(nv) => {
-                nv.path.get_ident().is_some()
-                    && matches!(
-                        &nv.value,
-                        syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(_),
-                            attrs,
-                        }) if attrs.is_empty()
-                    )
-            }
-            syn::Meta::List(list) => {
-                let Some(op) = list.path.get_ident() else {
-                    return false;
-                };
-                let Ok(args) = list.parse_args_with(
-                    syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
-                ) else {
-                    return false;
-                };
-                let arity_ok = if op == "not" {
-                    args.len() == 1
-                } else {
-                    op == "all" || op == "any"
-                };
-                arity_ok && args.iter().all(check)
-            }
-        }
-    }
-    match syn::parse_str::<syn::Meta>(predicate) {
-        Ok(meta) if check(&meta) => Ok(()),
-        _ => Err(format!(
-            "`cfg({})` is not a cfg predicate",
-            predicate.escape_debug()
-        )),
-    }
 }

@@ -57,6 +57,31 @@ impl Consts {
         }
     }
 
+    /// Calls `f(module, file, ident, (line, column), value)` for every const, in order (the
+    /// scan cache stores them this way and rebuilds them with [`Consts::push`]).
+    pub(crate) fn for_each(
+        &self,
+        mut f: impl FnMut(
+            &[String],
+            &std::path::Path,
+            &str,
+            (usize, usize),
+            Option<&(String, Location)>,
+        ),
+    ) {
+        for group in &self.0 {
+            for c in &group.consts {
+                f(
+                    &group.module,
+                    &group.file,
+                    &c.ident,
+                    (c.line, c.column),
+                    c.value.as_deref(),
+                );
+            }
+        }
+    }
+
     pub(crate) fn append(&mut self, other: &mut Consts) {
         self.0.append(&mut other.0);
     }

@@ -77,6 +77,9 @@ pub(crate) struct FileItems {
     pub(crate) children: Vec<Child>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) dirs: Vec<PathBuf>,
+    /// Every path checked for a module file, and whether it was a file (the scan cache
+    /// re-checks them before re-using this result).
+    pub(crate) probes: Vec<(PathBuf, bool)>,
 }
 
 /// Scans a parsed file that is the module `ctx`.

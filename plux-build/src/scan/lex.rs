@@ -155,7 +155,10 @@ impl<'a> Lexer<'a> {
     /// The end of a `"`-terminated string with escapes whose contents start at `from`.
     fn quoted(&self, from: usize) -> Result<usize, Unlexable> {
         let mut i = from;
-        while let Some(found) = memchr::memchr2(b'"', b'\\', &self.bytes[i..]) {
+        // `i` passes the end after a `\` that is the last byte.
+        while let Some(found) =
+            memchr::memchr2(b'"', b'\\', self.bytes.get(i..).unwrap_or_default())
+        {
             i += found;
             if self.bytes[i] == b'\\' {
                 i += 2;
@@ -351,7 +354,15 @@ mod tests {
 
     #[test]
     fn unterminated_text_is_unlexable() {
-        for src in ["\"open", "/* open", "r#\"open\"", "'\\", "x '\n'"] {
+        for src in [
+            "\"open",
+            "/* open",
+            "r#\"open\"",
+            "'\\",
+            "x '\n'",
+            "\"open\\",
+            "b\"\\",
+        ] {
             let mut lexer = Lexer::new(src.as_bytes());
             let mut result = Ok(None);
             for _ in 0..10 {

@@ -51,6 +51,15 @@
 //! every fixture; see the `skim` module for the one documented difference: lexically fine
 //! but invalid code in items without plugin text is left for rustc to report).
 //!
+//! # Incremental cache
+//!
+//! [`scan_target_cached`] keeps each file's result in a [`Cache`] (`cargo plux` uses
+//! `<target-dir>/plux/scan-cache-v1`), keyed by the file's path, its module context, the scan
+//! options, the plux build and a hash of its content, and re-uses it while the file and the
+//! module files its `mod` items looked for are unchanged. The module tree is still walked (a
+//! cached result holds the file's `mod` children and consts); a corrupt or foreign cache is
+//! rebuilt. Output is identical with or without it (`tests/cache.rs`).
+//!
 //! # Threads, stacks and spans
 //!
 //! Files are read on a pool of scan threads with 64 MiB stacks (built once, as many threads as
@@ -60,6 +69,7 @@
 //! each file (`invalidate_current_thread_spans`) on the scan threads, which are the scanner's
 //! own.
 
+mod cache;
 mod cfg;
 mod consts;
 mod filter;
@@ -69,7 +79,6 @@ mod modules;
 mod resolve;
 mod skim;
 mod tree;
-mod validate;
 
 use std::path::{Path, PathBuf};
 
@@ -77,7 +86,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::{Error, Result};
 use crate::model::Declaration;
 
-pub use validate::{validate_name, validate_namespace};
+pub use cache::Cache;
 
 /// What kind of cargo target a crate root is; decides how values are spelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -144,7 +153,17 @@ impl ScanOutput {
 /// Returns `Err` only for invalid options ([`Error::Config`], such as a bad glob); problems in
 /// the sources are diagnostics in the output.
 pub fn scan_target(target: &CrateTarget, options: &ScanOptions) -> Result<ScanOutput> {
-    scan_target_with(target, options, true)
+    scan_target_inner(target, options, true, None)
+}
+
+/// [`scan_target`], re-using the results `cache` holds for files that did not change, and
+/// storing the new ones (see [`Cache`]). The output is the same as without a cache.
+pub fn scan_target_cached(
+    target: &CrateTarget,
+    options: &ScanOptions,
+    cache: &Cache,
+) -> Result<ScanOutput> {
+    scan_target_inner(target, options, true, Some(cache))
 }
 
 /// [`scan_target`], with the prefilter (`prefilter = true`) or parsing every file with syn;
@@ -155,7 +174,27 @@ pub fn scan_target_with(
     options: &ScanOptions,
     prefilter: bool,
 ) -> Result<ScanOutput> {
-    let env = tree::Env {
+    scan_target_inner(target, options, prefilter, None)
+}
+
+/// [`scan_target_cached`], with or without the prefilter; for tests and benchmarks.
+#[doc(hidden)]
+pub fn scan_target_cached_with(
+    target: &CrateTarget,
+    options: &ScanOptions,
+    prefilter: bool,
+    cache: &Cache,
+) -> Result<ScanOutput> {
+    scan_target_inner(target, options, prefilter, Some(cache))
+}
+
+fn scan_target_inner(
+    target: &CrateTarget,
+    options: &ScanOptions,
+    prefilter: bool,
+    cache: Option<&Cache>,
+) -> Result<ScanOutput> {
+    let mut env = tree::Env {
         prefix: match target.kind {
             TargetKind::Lib => target.crate_name.clone(),
             TargetKind::Bin => "crate".to_owned(),
@@ -165,9 +204,43 @@ pub fn scan_target_with(
         include_tests: options.include_tests,
         filter: filter::Filter::new(options, &target.crate_name, &target.package_root)?,
         prefilter,
+        cache: None,
     };
+    if let Some(cache) = cache {
+        // Everything a file's result depends on besides its path, module and content.
+        let seed = format!(
+            "{:?}",
+            (
+                &target.root,
+                &target.package_root,
+                &target.crate_name,
+                &env.prefix,
+                env.check_visibility,
+                env.follow_mods,
+                prefilter,
+                options,
+            )
+        );
+        env.cache = Some(cache.session(seed.as_bytes()));
+    }
     let root = tree::Job::root(&env, target.root.clone(), Vec::new());
-    Ok(finish(tree::walk(&env, root.into_iter().collect())))
+    let collected = tree::walk(&env, root.into_iter().collect());
+    if let Some(session) = env.cache.take() {
+        session.save();
+    }
+    Ok(finish(collected))
+}
+
+/// Runs `op` on the scanner's threads (large stacks, as many as the current rayon pool has),
+/// so that the scans it starts, and the work around them, share those threads instead of
+/// handing work over between two pools. A plain call when already on them.
+///
+/// ```
+/// let answer = plux_build::scan::on_scan_threads(|| 6 * 7);
+/// assert_eq!(answer, 42);
+/// ```
+pub fn on_scan_threads<R: Send>(op: impl FnOnce() -> R + Send) -> R {
+    tree::on_scan_threads(op)
 }
 
 /// Scans a directory (`cargo plux discover --path DIR`).
@@ -214,6 +287,7 @@ pub fn scan_dir_with(
         include_tests: options.include_tests,
         filter: filter::Filter::new(options, crate_name, dir)?,
         prefilter,
+        cache: None,
     };
     let (jobs, mut diagnostics) = tree::loose_files(&env, dir);
     let mut collected = tree::walk(&env, jobs);

@@ -63,7 +63,7 @@ impl Extractor<'_> {
             Some(path) => {
                 let path = ctx.dir.join(path);
                 self.out.dirs.extend(path.parent().map(Path::to_path_buf));
-                if !path.is_file() {
+                if !self.probe(&path) {
                     if !self.env.filter.excludes_file(&path) {
                         self.missing(m, own_cfg, &format!("`{}`", path.display()));
                     }
@@ -76,7 +76,7 @@ impl Extractor<'_> {
                 let default = dir.join(format!("{file_name}.rs"));
                 let secondary = dir.join(&file_name).join("mod.rs");
                 self.out.dirs.push(dir);
-                match (default.is_file(), secondary.is_file()) {
+                match (self.probe(&default), self.probe(&secondary)) {
                     (true, false) => {
                         child.relative = Some(file_name);
                         default
@@ -118,6 +118,18 @@ impl Extractor<'_> {
             via: location,
         });
         None
+    }
+
+    /// Whether `path` is a file, recorded in the result (see `FileItems::probes`). A path that
+    /// cannot be looked at (a directory without permission) counts as found, so reading it
+    /// reports "permission denied" instead of a misleading "file not found".
+    fn probe(&mut self, path: &Path) -> bool {
+        let found = match std::fs::metadata(path) {
+            Ok(meta) => meta.is_file(),
+            Err(err) => err.kind() == std::io::ErrorKind::PermissionDenied,
+        };
+        self.out.probes.push((path.to_path_buf(), found));
+        found
     }
 
     /// Where a `mod` item starts (its visibility, or `mod`), as rustc points at it.

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use super::items::{Arg, ConstDef, RawDecl};
-use super::validate::{NAME_HELP, NAMESPACE_HELP, validate_name, validate_namespace};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Declaration, Location};
+use crate::validate::{NAME_HELP, NAMESPACE_HELP, validate_name, validate_namespace};
 
 /// Resolves and validates; a declaration with a problem is reported and left out.
 pub(crate) fn resolve(

@@ -66,12 +66,15 @@ impl From<syn::Error> for Fallback {
     }
 }
 
-/// Line and column (in characters) of byte offsets, for offsets that only grow.
+/// Line and column (in characters) of byte offsets, for offsets that only grow. Each call
+/// costs only the bytes since the last one, so a file that is one long line (minified or
+/// generated code) is not quadratic.
 pub(crate) struct Lines<'a> {
     bytes: &'a [u8],
     pos: usize,
     line: usize,
-    line_start: usize,
+    /// Characters between the start of the line and `pos`.
+    column: usize,
 }
 
 impl<'a> Lines<'a> {
@@ -80,7 +83,7 @@ impl<'a> Lines<'a> {
             bytes,
             pos: 0,
             line: 1,
-            line_start: 0,
+            column: 0,
         }
     }
 
@@ -89,16 +92,18 @@ impl<'a> Lines<'a> {
         if offset < self.pos {
             *self = Self::new(self.bytes);
         }
+        let mut line_start = self.pos;
         for newline in memchr::memchr_iter(b'\n', &self.bytes[self.pos..offset]) {
             self.line += 1;
-            self.line_start = self.pos + newline + 1;
+            self.column = 0;
+            line_start = self.pos + newline + 1;
         }
-        self.pos = offset;
-        let column = self.bytes[self.line_start..offset]
+        self.column += self.bytes[line_start..offset]
             .iter()
             .filter(|&&b| b & 0xc0 != 0x80)
             .count();
-        (self.line, column)
+        self.pos = offset;
+        (self.line, self.column)
     }
 }
 

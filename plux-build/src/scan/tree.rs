@@ -4,6 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::cache::{Session, Stamp};
 use super::consts::Consts;
 use super::filter::Filter;
 use super::items::{self, FileItems, RawDecl};
@@ -11,6 +12,7 @@ use super::lex;
 use super::skim::{self, Lines};
 use crate::diagnostic::Diagnostic;
 use crate::model::Location;
+use crate::par as rayon; // rayon, or one scan thread without the `parallel` feature
 
 /// Everything a scan needs besides the files.
 #[derive(Debug)]
@@ -28,6 +30,8 @@ pub(crate) struct Env {
     /// Skim files without plugin text instead of parsing them (see `skim`); off only to check
     /// that it changes nothing.
     pub(crate) prefilter: bool,
+    /// The target's scan cache, if any.
+    pub(crate) cache: Option<Session>,
 }
 
 /// A non-`pub` module on the way to an item.
@@ -129,14 +133,13 @@ type FileId = (u64, u64);
 type FileId = PathBuf;
 
 #[cfg(unix)]
-fn file_id(path: &Path) -> std::io::Result<FileId> {
+fn file_id(_: &Path, meta: &fs::Metadata) -> std::io::Result<FileId> {
     use std::os::unix::fs::MetadataExt;
-    let meta = fs::metadata(path)?;
     Ok((meta.dev(), meta.ino()))
 }
 
 #[cfg(not(unix))]
-fn file_id(path: &Path) -> std::io::Result<FileId> {
+fn file_id(path: &Path, _: &fs::Metadata) -> std::io::Result<FileId> {
     fs::canonicalize(path)
 }
 
@@ -191,9 +194,15 @@ fn pool(threads: usize) -> Option<&'static rayon::ThreadPool> {
 /// Walks the module trees starting at `roots`, one task per file, on scan threads with large
 /// stacks, as many as the current rayon pool has. The result is in no particular order.
 pub(crate) fn walk(env: &Env, roots: Vec<Job>) -> Collected {
+    on_scan_threads(|| walk_here(env, roots))
+}
+
+/// Runs `op` on the scan threads (as many as the current rayon pool has); inline when called
+/// on them already.
+pub(crate) fn on_scan_threads<R: Send>(op: impl FnOnce() -> R + Send) -> R {
     match pool(rayon::current_num_threads()) {
-        Some(pool) => pool.install(|| walk_here(env, roots)),
-        None => walk_here(env, roots),
+        Some(pool) => pool.install(op),
+        None => op(),
     }
 }
 
@@ -223,8 +232,9 @@ fn spawn<'s>(scope: &rayon::Scope<'s>, env: &'s Env, sink: &'s Mutex<Collected>,
 fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
     let mut out = Collected::default();
     let path = &job.path;
-    let id = match file_id(path) {
-        Ok(id) => id,
+    let meta_id = fs::metadata(path).and_then(|meta| Ok((file_id(path, &meta)?, meta)));
+    let (id, meta) = match meta_id {
+        Ok(found) => found,
         Err(err) => {
             out.diagnostics.push(
                 Diagnostic::error(
@@ -236,6 +246,17 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
             return (out, Vec::new());
         }
     };
+    // A FIFO or device as the crate root would block or never end when read.
+    if !meta.is_file() {
+        out.diagnostics.push(
+            Diagnostic::error(
+                job.via.clone(),
+                format!("cannot read `{}`: not a regular file", path.display()),
+            )
+            .with_help("point the target at a `.rs` file"),
+        );
+        return (out, Vec::new());
+    }
     let mut above = Vec::new();
     let mut next = job.ancestors.as_deref();
     while let Some(ancestor) = next {
@@ -262,55 +283,46 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
         return (out, Vec::new());
     }
     out.files.push(path.clone());
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            out.diagnostics.push(
-                Diagnostic::error(
-                    job.via.clone(),
-                    format!("cannot read `{}`: {err}", path.display()),
-                )
-                .with_help("make the file readable, or skip it with `exclude`"),
-            );
-            return (out, Vec::new());
-        }
+    if !meta.is_file() {
+        // A FIFO or device would block or never end; rustc reads only files too.
+        out.diagnostics.push(
+            Diagnostic::error(
+                job.via.clone(),
+                format!("cannot read `{}`: not a regular file", path.display()),
+            )
+            .with_help("point the module at a file, or skip it with `exclude`"),
+        );
+        return (out, Vec::new());
+    }
+    let (stamp, context) = match &env.cache {
+        Some(cache) => (Stamp::of(&meta), cache.context(path, &job.ctx)),
+        None => (None, 0),
     };
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(err) => {
-            let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
-            out.diagnostics.push(
-                Diagnostic::error(
-                    Some(byte_location(path, valid)),
-                    format!("`{}` is not valid UTF-8", path.display()),
-                )
-                .with_help("Rust sources must be UTF-8; fix the file, or skip it with `exclude`"),
-            );
-            return (out, Vec::new());
-        }
+    let mut bytes = None;
+    let cached = env
+        .cache
+        .as_ref()
+        .and_then(|cache| cache.lookup(path, context, stamp, &mut bytes));
+    let found = match cached {
+        Some(found) => found,
+        None => match read_and_scan(env, &job, bytes) {
+            Ok((full, found)) => {
+                if let Some(cache) = &env.cache {
+                    cache.store(path, context, stamp, full.as_bytes(), &found);
+                }
+                found
+            }
+            Err(diagnostic) => {
+                out.diagnostics.push(diagnostic);
+                return (out, Vec::new());
+            }
+        },
     };
-    let text = skim::strip_preamble(&text);
-    let skimmed = match env.prefilter {
-        true => skim::skim(env, path, text, &job.ctx).ok(),
-        false => None,
-    };
-    let found = match skimmed {
-        Some(found) => Ok(found),
-        None => parse(env, path, text, &job.ctx),
-    };
-    let children = match found {
-        Ok(found) => {
-            out.decls = found.decls;
-            out.consts = found.consts;
-            out.diagnostics = found.diagnostics;
-            out.dirs = found.dirs;
-            found.children
-        }
-        Err(diagnostics) => {
-            out.diagnostics = diagnostics;
-            Vec::new()
-        }
-    };
+    out.decls = found.decls;
+    out.consts = found.consts;
+    out.diagnostics = found.diagnostics;
+    out.dirs = found.dirs;
+    let children = found.children;
     // Every span of this file is turned into plain data by now; free the thread's source map.
     proc_macro2::extra::invalidate_current_thread_spans();
     let ancestors = Arc::new(Ancestor {
@@ -328,6 +340,54 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
         })
         .collect();
     (out, jobs)
+}
+
+/// Reads (unless `bytes` holds it already) and scans one file: its text and what it holds,
+/// or the diagnostic of a file that cannot be read as text.
+fn read_and_scan(
+    env: &Env,
+    job: &Job,
+    bytes: Option<Vec<u8>>,
+) -> Result<(String, FileItems), Diagnostic> {
+    let path = &job.path;
+    let read = match bytes {
+        Some(bytes) => Ok(bytes),
+        None => fs::read(path),
+    };
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            return Err(Diagnostic::error(
+                job.via.clone(),
+                format!("cannot read `{}`: {err}", path.display()),
+            )
+            .with_help("make the file readable, or skip it with `exclude`"));
+        }
+    };
+    let full = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+            return Err(Diagnostic::error(
+                Some(byte_location(path, valid)),
+                format!("`{}` is not valid UTF-8", path.display()),
+            )
+            .with_help("Rust sources must be UTF-8; fix the file, or skip it with `exclude`"));
+        }
+    };
+    let text = skim::strip_preamble(&full);
+    let skimmed = match env.prefilter {
+        true => skim::skim(env, path, text, &job.ctx).ok(),
+        false => None,
+    };
+    let found = match skimmed {
+        Some(found) => found,
+        None => parse(env, path, text, &job.ctx).unwrap_or_else(|diagnostics| FileItems {
+            diagnostics,
+            ..FileItems::default()
+        }),
+    };
+    Ok((full, found))
 }
 
 /// Parses a file with syn and extracts what it holds; `Err` holds the diagnostics of a file

@@ -1,0 +1,375 @@
+//! The rules for what a `plux.json` entry holds (`ARCHITECTURE.md`, "Entry string format"),
+//! in one place: the scanner checks declarations with them, [`Index::parse`] checks every
+//! index it reads, and the registry generator checks every entry before it writes code.
+//!
+//! Each check returns `Err` with what is wrong as a lowercase phrase, hostile text escaped
+//! (`\n`, `\u{1b}`), ready to follow `error: ` or `invalid entry ...: `.
+//!
+//! The `#[plugin]` attribute (crate `plux-macros`, which cannot depend on this crate) applies
+//! the same name and namespace rules to literals; its tests list the same cases as
+//! [`NAME_CASES`] and [`NAMESPACE_CASES`].
+//!
+//! [`Index::parse`]: crate::index::Index::parse
+
+/// The help line for a bad plugin name.
+pub(crate) const NAME_HELP: &str =
+    "names are non-empty, without `=`, control characters, surrounding whitespace or a leading `[`";
+
+/// The help line for a bad namespace.
+pub(crate) const NAMESPACE_HELP: &str = "namespaces use only letters, digits, `_`, `-` and `.`";
+
+/// Names the rules accept (`true`) or refuse (`false`); `plux-macros` tests the same list.
+#[doc(hidden)]
+pub const NAME_CASES: &[(&str, bool)] = &[
+    ("s3", true),
+    ("my plugin (v2)", true),
+    ("ünï", true),
+    ("a[b]", true),
+    ("a]", true),
+    ("x.y-z", true),
+    ("", false),
+    ("a=b", false),
+    (" a", false),
+    ("a ", false),
+    ("a\u{3000}", false),
+    ("a\tb", false),
+    ("a\nb", false),
+    ("a\n", false),
+    ("a\u{7}", false),
+    ("a\u{7f}", false),
+    ("a\u{85}b", false),
+    ("[a", false),
+];
+
+/// Namespaces the rules accept (`true`) or refuse (`false`); `plux-macros` tests the same list.
+#[doc(hidden)]
+pub const NAMESPACE_CASES: &[(&str, bool)] = &[
+    ("a", true),
+    ("localstack.plugins.services", true),
+    ("localstack.plugins-x_1", true),
+    ("A_b-9", true),
+    ("dienste.über", true),
+    ("", false),
+    ("a b", false),
+    ("a/b", false),
+    ("a:b", false),
+    ("a=b", false),
+    ("a\"b", false),
+    ("a\n", false),
+    ("a\u{200b}b", false),
+];
+
+/// Checks a plugin name: non-empty, no `=`, no leading or trailing whitespace, no control
+/// characters, not starting with `[` (the name is the part before `=` of an entry, and
+/// ` [` starts its extras).
+///
+/// ```
+/// use plux_build::validate::validate_name;
+///
+/// assert!(validate_name("my plugin (v2)").is_ok());
+/// assert_eq!(validate_name("a=b").unwrap_err(), "plugin name `a=b` contains `=`");
+/// assert_eq!(
+///     validate_name("x\u{1b}").unwrap_err(),
+///     "plugin name `x\\u{1b}` contains a control character"
+/// );
+/// ```
+pub fn validate_name(name: &str) -> Result<(), String> {
+    let shown = name.escape_debug();
+    if name.is_empty() {
+        Err("plugin name is empty".to_owned())
+    } else if name.contains('=') {
+        Err(format!("plugin name `{shown}` contains `=`"))
+    } else if name.trim() != name {
+        Err(format!(
+            "plugin name `{shown}` has leading or trailing whitespace"
+        ))
+    } else if name.chars().any(char::is_control) {
+        Err(format!(
+            "plugin name `{shown}` contains a control character"
+        ))
+    } else if name.starts_with('[') {
+        Err(format!("plugin name `{shown}` starts with `[`"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a namespace: non-empty; letters, digits (Unicode ones too, like the `#[plugin]`
+/// attribute and Python's `[\w.-]+` group names), `_`, `-` and `.` only.
+///
+/// ```
+/// use plux_build::validate::validate_namespace;
+///
+/// assert!(validate_namespace("localstack.plugins-v2_x").is_ok());
+/// assert_eq!(validate_namespace("a b").unwrap_err(), "namespace `a b` contains ` `");
+/// assert_eq!(validate_namespace("").unwrap_err(), "namespace is empty");
+/// ```
+pub fn validate_namespace(namespace: &str) -> Result<(), String> {
+    if namespace.is_empty() {
+        return Err("namespace is empty".to_owned());
+    }
+    match namespace
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        Some(bad) => Err(format!(
+            "namespace `{}` contains `{}`",
+            namespace.escape_debug(),
+            bad.escape_debug()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Which first segment [`validate_value`] requires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Root<'a> {
+    /// Any crate name (what a `plux.json` read on its own can be checked against).
+    AnyCrate,
+    /// The crate of this name: a package declares only its own items. A raw spelling
+    /// (`r#name`) of the same name is accepted.
+    Crate(&'a str),
+    /// `crate::`: the plugins of the binary the registry is compiled into.
+    SelfCrate,
+}
+
+/// Checks a value: a Rust path `crate_name::module::Item` (at least two segments, raw
+/// identifiers such as `r#type` allowed, other keywords not, nothing but identifiers and
+/// `::`) whose first segment is what `root` requires. Only text that passes can be written
+/// into generated code.
+///
+/// ```
+/// use plux_build::validate::{Root, validate_value};
+///
+/// assert!(validate_value("ls_services::r#type::S3", Root::Crate("ls_services")).is_ok());
+/// assert!(validate_value("crate::cli::MyCli", Root::SelfCrate).is_ok());
+/// assert_eq!(
+///     validate_value("std::process::exit", Root::Crate("ls_services")).unwrap_err(),
+///     "value `std::process::exit` is outside crate `ls_services`; a package may only declare its own items"
+/// );
+/// assert!(validate_value("ls::X; fn evil() {}", Root::AnyCrate).is_err());
+/// ```
+pub fn validate_value(value: &str, root: Root<'_>) -> Result<(), String> {
+    let shown = value.escape_debug();
+    let not_a_path =
+        || format!("value `{shown}` is not a Rust path like `crate_name::module::Item`");
+    let segments: Vec<&str> = value.split("::").collect();
+    let [first, rest @ ..] = segments.as_slice() else {
+        return Err(not_a_path());
+    };
+    if rest.is_empty() || !rest.iter().all(|s| is_identifier(s)) {
+        return Err(not_a_path());
+    }
+    match root {
+        Root::SelfCrate if *first == "crate" => Ok(()),
+        _ if *first == "crate" => Err(format!(
+            "value `{shown}` starts with `crate`; write the crate's name (only the host binary's own plugins are `crate::` paths)"
+        )),
+        _ if !is_identifier(first) => Err(not_a_path()),
+        Root::Crate(name) if first.trim_start_matches("r#") != name => Err(format!(
+            "value `{shown}` is outside crate `{}`; a package may only declare its own items",
+            name.escape_debug()
+        )),
+        Root::SelfCrate => Err(format!(
+            "value `{shown}` does not start with `crate::`; a binary's own plugins are `crate::` paths"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a crate name as it appears in paths (`-` already replaced by `_`): one identifier,
+/// not a keyword.
+///
+/// ```
+/// use plux_build::validate::validate_crate_name;
+///
+/// assert!(validate_crate_name("ls_services").is_ok());
+/// assert!(validate_crate_name("ls-services").is_err());
+/// assert!(validate_crate_name("type").is_err());
+/// ```
+pub fn validate_crate_name(name: &str) -> Result<(), String> {
+    if !name.starts_with("r#") && is_identifier(name) {
+        Ok(())
+    } else {
+        Err(format!("`{}` is not a crate name", name.escape_debug()))
+    }
+}
+
+/// One path segment: an identifier (raw allowed), not a keyword, no whitespace or comments.
+fn is_identifier(segment: &str) -> bool {
+    let plain = segment.strip_prefix("r#").unwrap_or(segment);
+    !plain.is_empty()
+        && plain.chars().all(|c| c == '_' || c.is_alphanumeric())
+        && syn::parse_str::<syn::Ident>(segment).is_ok()
+}
+
+/// Checks a `cfg` predicate (the text between `cfg(` and `)`): `ident`, `ident = "literal"`,
+/// `true`, `false`, or `all(..)`/`any(..)`/`not(..)` of predicates.
+///
+/// ```
+/// use plux_build::validate::validate_cfg;
+///
+/// assert!(validate_cfg(r#"all(unix, feature = "x", not(test))"#).is_ok());
+/// assert_eq!(
+///     validate_cfg("feature = 1").unwrap_err(),
+///     "`cfg(feature = 1)` is not a cfg predicate"
+/// );
+/// ```
+pub fn validate_cfg(predicate: &str) -> Result<(), String> {
+    fn check(meta: &syn::Meta) -> bool {
+        match meta {
+            syn::Meta::Path(path) => path.get_ident().is_some(),
+            syn::Meta::NameValue(nv) => {
+                nv.path.get_ident().is_some()
+                    && matches!(
+                        &nv.value,
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(_),
+                            attrs,
+                        }) if attrs.is_empty()
+                    )
+            }
+            syn::Meta::List(list) => {
+                let Some(op) = list.path.get_ident() else {
+                    return false;
+                };
+                let Ok(args) = list.parse_args_with(
+                    syn::punctuated::Punctuated::<Predicate, syn::Token![,]>::parse_terminated,
+                ) else {
+                    return false;
+                };
+                let arity_ok = if op == "not" {
+                    args.len() == 1
+                } else {
+                    op == "all" || op == "any"
+                };
+                arity_ok && args.iter().all(|p| p.0.as_ref().is_none_or(check))
+            }
+        }
+    }
+    /// A predicate: `true`/`false` (`None`) or a `Meta`.
+    struct Predicate(Option<syn::Meta>);
+    impl syn::parse::Parse for Predicate {
+        fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+            if input.peek(syn::LitBool) {
+                input.parse::<syn::LitBool>().map(|_| Self(None))
+            } else {
+                input.parse().map(|meta| Self(Some(meta)))
+            }
+        }
+    }
+    match syn::parse_str::<Predicate>(predicate) {
+        Ok(Predicate(meta)) if meta.as_ref().is_none_or(check) => Ok(()),
+        _ => Err(format!(
+            "`cfg({})` is not a cfg predicate",
+            predicate.escape_debug()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_index_rules() {
+        for &(name, ok) in NAME_CASES {
+            assert_eq!(validate_name(name).is_ok(), ok, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn namespaces_follow_the_index_rules() {
+        for &(namespace, ok) in NAMESPACE_CASES {
+            assert_eq!(validate_namespace(namespace).is_ok(), ok, "{namespace:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_text_is_escaped_in_messages() {
+        for err in [
+            validate_name("a\u{1b}[31m").unwrap_err(),
+            validate_namespace("a\u{1b}[31m").unwrap_err(),
+            validate_value("ls::X\u{1b}[31m", Root::AnyCrate).unwrap_err(),
+            validate_cfg("unix\u{1b}[31m").unwrap_err(),
+        ] {
+            assert!(!err.contains('\u{1b}'), "{err}");
+        }
+    }
+
+    #[test]
+    fn values_are_plain_paths_of_the_declaring_crate() {
+        for good in ["ls::a::S3", "ls::r#type::X", "r#ls::X", "ls::über::X"] {
+            assert_eq!(validate_value(good, Root::Crate("ls")), Ok(()), "{good:?}");
+            assert_eq!(validate_value(good, Root::AnyCrate), Ok(()), "{good:?}");
+        }
+        for bad in [
+            "",
+            "ls",
+            "ls::",
+            "::ls::X",
+            "ls::X<u8>",
+            "ls::super::X",
+            "ls::self::X",
+            "ls::fn",
+            "ls::r#crate::X",
+            "ls::X; fn evil() {}",
+            "ls::X /* */",
+            "ls :: X",
+            "ls::X\n",
+            "ls::X[type]",
+            "ls::_::X",
+        ] {
+            assert!(
+                validate_value(bad, Root::AnyCrate).is_err(),
+                "{bad:?} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_segment_is_checked_against_the_root() {
+        assert!(validate_value("other::X", Root::Crate("ls")).is_err());
+        assert!(validate_value("crate::X", Root::Crate("ls")).is_err());
+        assert!(validate_value("crate::X", Root::AnyCrate).is_err());
+        assert!(validate_value("crate::a::X", Root::SelfCrate).is_ok());
+        assert!(validate_value("ls::X", Root::SelfCrate).is_err());
+        assert!(validate_value("crate::crate::X", Root::SelfCrate).is_err());
+        assert!(validate_value("crate", Root::SelfCrate).is_err());
+    }
+
+    #[test]
+    fn crate_names_are_identifiers() {
+        assert!(validate_crate_name("my_crate").is_ok());
+        for bad in ["", "my-crate", "fn", "r#x", "a::b", "a b"] {
+            assert!(validate_crate_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn cfg_predicates_are_what_rustc_accepts() {
+        for good in [
+            "unix",
+            "feature = \"x\"",
+            "all(unix, not(test))",
+            "any()",
+            "all(true, not(false))",
+            "true",
+            "target_os = \"linux\"",
+        ] {
+            assert_eq!(validate_cfg(good), Ok(()), "{good:?}");
+        }
+        for bad in [
+            "",
+            "feature = ",
+            "feature = 1",
+            "foo(bar)",
+            "not(a, b)",
+            "a::b",
+            "unix)); evil((",
+            "all(unix",
+        ] {
+            assert!(validate_cfg(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! The scan cache never changes a result: cold, warm, after edits, with new module files,
+//! and with a corrupt or foreign cache file. Also: the output does not depend on the number of
+//! scan threads.
+
+// Helpers outside `#[test]` fns set up fixtures; a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use plux_build::index::Index;
+use plux_build::scan::{
+    Cache, CrateTarget, ScanOptions, ScanOutput, TargetKind, scan_target, scan_target_cached,
+};
+
+/// A crate in a temp dir, with its cache in `<dir>/target`.
+struct Crate {
+    dir: tempfile::TempDir,
+}
+
+const LIB: &str = r#"
+//! A crate with every kind of thing the walk needs from a file.
+pub mod services;
+pub mod hooks;
+#[cfg(feature = "extra")]
+pub mod extra;
+mod missing_later;
+pub const NS: &str = "demo.services";
+"#;
+
+const SERVICES: &str = r#"
+use plux_runtime::PluginSpec;
+pub mod inner {
+    pub static SQS: PluginSpec<dyn crate::Service> = PluginSpec::new(crate::NS, "sqs", make);
+}
+pub static S3: PluginSpec<dyn crate::Service> = PluginSpec::new(crate::NS, "s3", make);
+fn make() -> Box<dyn crate::Service> { todo!() }
+"#;
+
+const HOOKS: &str = r#"
+use plux_runtime::plugin;
+/// No plugin text in this item.
+pub struct Cmd;
+#[plugin(namespace = "demo.cli", name = "cmd")]
+impl CliPlugin for Cmd {}
+#[plugin(namespace = "demo.hooks")]
+pub fn on_start() {}
+fn broken( { }
+"#;
+
+const FILLER: &str = "pub fn helper(v: u64) -> u64 { v * 2 }\n";
+
+impl Crate {
+    fn new() -> Self {
+        let krate = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        krate.write("src/lib.rs", LIB);
+        krate.write("src/services.rs", SERVICES);
+        krate.write("src/hooks/mod.rs", &HOOKS.replace("fn broken( { }", ""));
+        krate.write("src/extra.rs", "pub mod deep;\n");
+        krate.write("src/extra/deep.rs", FILLER);
+        krate
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let path = self.dir.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn target(&self) -> CrateTarget {
+        CrateTarget {
+            crate_name: "demo".into(),
+            kind: TargetKind::Lib,
+            root: self.dir.path().join("src/lib.rs"),
+            package_root: self.dir.path().to_path_buf(),
+        }
+    }
+
+    fn cache(&self) -> Cache {
+        Cache::in_target_dir(&self.dir.path().join("target"))
+    }
+
+    fn fresh(&self) -> ScanOutput {
+        scan_target(&self.target(), &ScanOptions::default()).unwrap()
+    }
+
+    fn cached(&self) -> ScanOutput {
+        scan_target_cached(&self.target(), &ScanOptions::default(), &self.cache()).unwrap()
+    }
+
+    /// Scans with the cache (twice: the second run re-uses what the first stored) and checks
+    /// both against a scan without it; returns that scan.
+    fn check(&self) -> ScanOutput {
+        let fresh = self.fresh();
+        assert_eq!(self.cached(), fresh, "first cached scan");
+        assert_eq!(self.cached(), fresh, "second cached scan");
+        fresh
+    }
+
+    fn cache_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = fs::read_dir(self.cache().dir())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Sets the mtime of every source file and directory an hour back, so the cache trusts
+    /// their stat stamps.
+    fn settle(&self) {
+        let past = SystemTime::now() - Duration::from_secs(3600);
+        for entry in walkdir::WalkDir::new(self.dir.path().join("src")) {
+            set_mtime(entry.unwrap().path(), past);
+        }
+    }
+}
+
+fn set_mtime(path: &Path, time: SystemTime) {
+    let file = match path.is_dir() {
+        true => fs::File::open(path).unwrap(),
+        false => fs::File::options().write(true).open(path).unwrap(),
+    };
+    file.set_modified(time).unwrap();
+}
+
+fn values(out: &ScanOutput) -> Vec<String> {
+    let mut values: Vec<String> = out.declarations.iter().map(|d| d.value.clone()).collect();
+    values.sort();
+    values
+}
+
+#[test]
+fn cold_warm_and_edited_scans_equal_uncached_ones() {
+    let krate = Crate::new();
+    let first = krate.check();
+    assert_eq!(
+        values(&first),
+        [
+            "demo::hooks::Cmd",
+            "demo::hooks::on_start",
+            "demo::services::S3",
+            "demo::services::inner::SQS"
+        ]
+    );
+    assert_eq!(krate.cache_files().len(), 1, "one cache file per target");
+
+    // Trusted stat stamps, then edits: each must be seen.
+    krate.settle();
+    assert_eq!(krate.check(), first);
+    krate.write(
+        "src/services.rs",
+        &SERVICES.replace("\"s3\"", "\"s4\"").replace("S3", "S4"),
+    );
+    let edited = krate.check();
+    assert!(values(&edited).contains(&"demo::services::S4".to_owned()));
+    assert!(!values(&edited).contains(&"demo::services::S3".to_owned()));
+
+    // A parse error appears, and goes away again.
+    krate.write("src/hooks/mod.rs", HOOKS);
+    let parse_errors = |out: &ScanOutput| {
+        out.diagnostics
+            .iter()
+            .filter(|d| d.message.starts_with("cannot parse"))
+            .count()
+    };
+    assert_eq!(parse_errors(&krate.check()), 1);
+    krate.write("src/hooks/mod.rs", &HOOKS.replace("fn broken( { }", ""));
+    assert_eq!(parse_errors(&krate.check()), 0);
+
+    // A const other files name changes.
+    krate.write("src/lib.rs", &LIB.replace("demo.services", "demo.other"));
+    let renamed = krate.check();
+    assert!(
+        renamed
+            .declarations
+            .iter()
+            .any(|d| d.namespace == "demo.other")
+    );
+}
+
+#[test]
+fn same_size_edit_with_restored_mtime_is_seen() {
+    let krate = Crate::new();
+    krate.settle();
+    let before = krate.check();
+    let path = krate.dir.path().join("src/services.rs");
+    let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+    // Same length, same mtime: only the content (and the ctime) differ.
+    krate.write("src/services.rs", &SERVICES.replace("\"s3\"", "\"s9\""));
+    set_mtime(&path, mtime);
+    let after = krate.check();
+    assert_ne!(after, before);
+    assert!(after.declarations.iter().any(|d| d.name == "s9"));
+}
+
+#[test]
+fn new_and_removed_module_files_are_seen() {
+    let krate = Crate::new();
+    krate.settle();
+    let before = krate.check();
+    assert!(before.has_errors(), "`mod missing_later;` has no file yet");
+
+    // The file appears: its plugin is found although `lib.rs` did not change.
+    krate.write(
+        "src/missing_later.rs",
+        "#[plugin(namespace = \"demo.late\")]\npub fn late() {}\n",
+    );
+    let found = krate.check();
+    assert!(found.declarations.iter().any(|d| d.name == "late"));
+
+    // A second candidate file makes the module ambiguous.
+    krate.write("src/missing_later/mod.rs", FILLER);
+    let ambiguous = krate.check();
+    assert!(
+        ambiguous
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("found at both"))
+    );
+
+    // Both go: back to the first result.
+    fs::remove_file(krate.dir.path().join("src/missing_later.rs")).unwrap();
+    fs::remove_dir_all(krate.dir.path().join("src/missing_later")).unwrap();
+    assert_eq!(krate.check(), before);
+}
+
+#[test]
+fn corrupt_truncated_and_foreign_caches_are_rebuilt() {
+    let krate = Crate::new();
+    krate.settle();
+    let expected = krate.check();
+    let [file] = krate.cache_files().try_into().unwrap();
+    let good = fs::read(&file).unwrap();
+
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x20;
+    let mut foreign = good.clone();
+    foreign[..8].copy_from_slice(b"NOTPLUX!");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("truncated", good[..good.len() / 3].to_vec()),
+        ("one byte flipped", flipped),
+        ("foreign magic", foreign),
+        ("garbage", vec![0xff; 4096]),
+        ("json", br#"{"version": 1, "files": {}}"#.to_vec()),
+    ];
+    for (what, bytes) in cases {
+        fs::write(&file, &bytes).unwrap();
+        assert_eq!(krate.cached(), expected, "{what}");
+        // Rebuilt: the file is a valid cache again.
+        assert_eq!(fs::read(&file).unwrap(), good, "{what}: rewritten");
+        assert_eq!(krate.cached(), expected, "{what}: warm after rebuild");
+    }
+
+    // A cache path that cannot be written (a file where the directory should be) only costs
+    // time.
+    let blocked = Crate::new();
+    fs::create_dir_all(blocked.dir.path().join("target/plux")).unwrap();
+    fs::write(blocked.cache().dir(), "not a directory").unwrap();
+    assert_eq!(blocked.cached(), blocked.fresh());
+}
+
+#[test]
+fn options_are_part_of_the_key() {
+    let krate = Crate::new();
+    krate.write(
+        "src/services.rs",
+        &format!("{SERVICES}\n#[cfg(test)]\nmod tests {{ pub static T: PluginSpec<dyn crate::Service> = PluginSpec::new(\"t\", \"t\", make); }}\n"),
+    );
+    let with_tests = ScanOptions {
+        include_tests: true,
+        ..ScanOptions::default()
+    };
+    let cache = krate.cache();
+    let target = krate.target();
+    let plain = scan_target_cached(&target, &ScanOptions::default(), &cache).unwrap();
+    let tests = scan_target_cached(&target, &with_tests, &cache).unwrap();
+    assert_eq!(tests, scan_target(&target, &with_tests).unwrap());
+    assert_ne!(plain, tests);
+    assert_eq!(
+        scan_target_cached(&target, &ScanOptions::default(), &cache).unwrap(),
+        plain
+    );
+}
+
+/// Scans a generated crate of many files with `threads` scan threads.
+#[cfg(feature = "parallel")]
+fn scan_on(threads: usize, target: &CrateTarget) -> ScanOutput {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| scan_target(target, &ScanOptions::default()).unwrap())
+}
+
+#[cfg(feature = "parallel")]
+#[test]
+fn output_does_not_depend_on_thread_count() {
+    let krate = Crate::new();
+    let mut lib = String::from(LIB);
+    for m in 0..60 {
+        lib.push_str(&format!("pub mod gen{m:02};\n"));
+        let body = match m % 3 {
+            0 => format!(
+                "pub static P{m}: PluginSpec<dyn S> = PluginSpec::new(\"gen\", \"p{m}\", f);\n"
+            ),
+            1 => format!("#[plugin(namespace = \"gen\", name = \"dup\")]\npub fn f{m}() {{}}\n"),
+            _ => format!(
+                "{FILLER}mod private{m} {{ #[plugin(namespace = \"gen\")] pub fn g() {{}} }}\n"
+            ),
+        };
+        krate.write(&format!("src/gen{m:02}.rs"), &body);
+    }
+    krate.write("src/lib.rs", &lib);
+    let target = krate.target();
+    let one = scan_on(1, &target);
+    let two = scan_on(2, &target);
+    assert_eq!(one, two);
+    assert!(one.declarations.len() > 40 && one.has_errors());
+    // The rendered index is byte-identical too.
+    let render = |out: &ScanOutput| Index::from_declarations(&out.declarations).render();
+    assert_eq!(render(&one), render(&two));
+    let four = scan_on(4, &target);
+    assert_eq!(render(&one), render(&four));
+    assert_eq!(one.diagnostics, four.diagnostics);
+}
