@@ -246,17 +246,6 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
             return (out, Vec::new());
         }
     };
-    // A FIFO or device as the crate root would block or never end when read.
-    if !meta.is_file() {
-        out.diagnostics.push(
-            Diagnostic::error(
-                job.via.clone(),
-                format!("cannot read `{}`: not a regular file", path.display()),
-            )
-            .with_help("point the target at a `.rs` file"),
-        );
-        return (out, Vec::new());
-    }
     let mut above = Vec::new();
     let mut next = job.ancestors.as_deref();
     while let Some(ancestor) = next {
