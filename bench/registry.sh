@@ -18,24 +18,36 @@ export CARGO_TARGET_DIR="$PWD/target" CARGO_TERM_COLOR=never
 
 now() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-# time_build <package> [prepare command]: median wall time (ms) of `cargo build -p <package>`
-time_build() {
+# one_build <package> [prepare command]: wall time (ms) of one `cargo build -p <package>`
+one_build() {
   local package=$1 prepare=${2:-true} t0 t1
+  eval "$prepare"
+  t0=$(now); cargo build -q --offline -p "$package"; t1=$(now)
+  echo $(( (t1 - t0) / 1000000 ))
+}
+# alternate <file-a> <file-b> <package-a> <package-b> [prepare]: the two hosts built in
+# alternation, one run of each per round, so load drift hits both alike.
+alternate() {
+  local a=$1 b=$2 pa=$3 pb=$4 prepare=${5:-true}
+  : >"$a"; : >"$b"
   for _ in $(seq "$runs"); do
-    eval "$prepare"
-    t0=$(now); cargo build -q --offline -p "$package"; t1=$(now)
-    echo $(( (t1 - t0) / 1000000 ))
-  done | median
+    one_build "$pa" "$prepare" >>"$a"
+    one_build "$pb" "$prepare" >>"$b"
+  done
 }
 
 cargo build -q --offline -p host -p host-buildrs
 edit='echo "// edit $RANDOM" >> services/src/lib.rs'
-noop_committed=$(time_build host)
-noop_buildrs=$(time_build host-buildrs)
-edit_committed=$(time_build host "$edit")
-edit_buildrs=$(time_build host-buildrs "$edit")
+times=$(mktemp -d)
+alternate "$times/nc" "$times/nb" host host-buildrs
+alternate "$times/ec" "$times/eb" host host-buildrs "$edit"
+noop_committed=$(median <"$times/nc")
+noop_buildrs=$(median <"$times/nb")
+edit_committed=$(median <"$times/ec")
+edit_buildrs=$(median <"$times/eb")
+rm -rf "$times"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-echo "runs per figure: $runs (median wall time, ms)"
+echo "runs per figure: $runs, alternating (median wall time, ms)"
 echo "no-op build:        committed ${noop_committed} ms, build.rs ${noop_buildrs} ms, ratio $(ratio "$noop_buildrs" "$noop_committed")"
 echo "one-file edit:      committed ${edit_committed} ms, build.rs ${edit_buildrs} ms, ratio $(ratio "$edit_buildrs" "$edit_committed")"
