@@ -41,6 +41,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Limits
+//!
+//! The scanner reads source, it does not expand macros or resolve names, so:
+//!
+//! - a plugin is named by the module path where it is declared: `pub use` re-exports are not
+//!   followed, and a plugin in a library must be reachable through `pub mod`s (the private
+//!   module error says which `mod` to make `pub`);
+//! - `#[cfg_attr(pred, plugin(..))]` is not a declaration; write `#[cfg(pred)]` on the item
+//!   (or an enclosing module) and `#[plugin(..)]` next to it;
+//! - declarations produced by macros (`macro_rules!` bodies, other attribute macros) are not
+//!   seen, and text that only looks like one (strings, doc comments) is not one.
+//!
 //! # Speed: the prefilter
 //!
 //! Most files cannot declare a plugin, and a full syn parse is slow (about 12 MB/s per core).
