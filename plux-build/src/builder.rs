@@ -33,7 +33,10 @@
 //! `--locked`). It prints `cargo:rerun-if-changed` for every scanned source file, module-tree
 //! directory and `plux.json` it read, plus the host's `Cargo.toml` and the `Cargo.lock` (the
 //! dependency graph), and nothing else, so the script re-runs exactly when its output can
-//! change. It only writes `$OUT_DIR/plux/registry.rs`, and only when its content changes.
+//! change. It only writes into `$OUT_DIR/plux`: `registry.rs`, only when its content changes,
+//! and the scan cache `scan-cache-v1` (see [`crate::scan::Cache`]; per-file results re-used
+//! while a file is unchanged, so a re-run scans only what changed; it never changes a result and
+//! is not an input, so no `cargo:rerun-if-changed` line names it).
 //!
 //! Where `cfg`s are evaluated: see [`crate::codegen`] (by the crate that declares the plugin,
 //! through the generated code, never by the build script).
@@ -49,6 +52,7 @@ use crate::codegen::{Members, collect};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::index::write_if_changed;
+use crate::scan::Cache;
 
 /// Configures and runs registry generation from a build script.
 #[derive(Clone, Debug, Default)]
@@ -85,7 +89,8 @@ impl Builder {
         self
     }
 
-    /// Uses `dir` instead of `OUT_DIR`; the registry goes to `dir/plux/registry.rs`.
+    /// Uses `dir` instead of `OUT_DIR`; the registry goes to `dir/plux/registry.rs`, the scan
+    /// cache to `dir/plux/scan-cache-v1`.
     #[must_use]
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.out_dir = Some(dir.into());
@@ -134,7 +139,9 @@ impl Builder {
                     manifest.display()
                 ))
             })?;
-        let collected = collect(&metadata, host, Members::Scan)?;
+        // A build script may write only into `OUT_DIR`, so its scan cache lives there.
+        let cache = Cache::new(out_dir.join("plux").join("scan-cache-v1"));
+        let collected = collect(&metadata, host, Members::Scan, Some(&cache))?;
         let source = collected.render()?;
         let registry = out_dir.join("plux").join("registry.rs");
         let written = write_if_changed(&registry, source.as_bytes())?;

@@ -1,6 +1,6 @@
 //! The scan cache never changes a result: cold, warm, after edits, with new module files,
 //! and with a corrupt or foreign cache file. Also: the output does not depend on the number of
-//! scan threads.
+//! scan threads, and build.rs mode keeps its cache in `$OUT_DIR`.
 
 // Helpers outside `#[test]` fns set up fixtures; a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
@@ -328,4 +328,97 @@ fn output_does_not_depend_on_thread_count() {
     let four = scan_on(4, &target);
     assert_eq!(render(&one), render(&four));
     assert_eq!(one.diagnostics, four.diagnostics);
+}
+
+/// The files of a cache directory with their bytes and mtimes (a rewrite changes the mtime).
+fn cache_state(dir: &Path) -> Vec<(PathBuf, Vec<u8>, SystemTime)> {
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let modified = fs::metadata(&path).unwrap().modified().unwrap();
+            (path.clone(), fs::read(&path).unwrap(), modified)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn build_script_mode_caches_scans_in_out_dir_and_reuses_them() {
+    // A workspace of a host binary and a plugin library member (no registry dependencies, so
+    // its lock file is generated offline).
+    let ws = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = ws.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[workspace]\nresolver = \"3\"\nmembers = [\"host\", \"plugins\"]\n",
+    );
+    let package = |name: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n")
+    };
+    write(
+        "host/Cargo.toml",
+        &format!(
+            "{}[dependencies]\nplugins = {{ path = \"../plugins\" }}\n",
+            package("host")
+        ),
+    );
+    write("host/src/main.rs", "fn main() {}\n");
+    write("plugins/Cargo.toml", &package("plugins"));
+    write("plugins/src/lib.rs", "pub mod hooks;\n");
+    let hooks =
+        "use plux_runtime::plugin;\n#[plugin(namespace = \"demo.hooks\")]\npub fn on_start() {}\n";
+    write("plugins/src/hooks.rs", hooks);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(&cargo)
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(ws.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let past = SystemTime::now() - Duration::from_secs(3600);
+    for entry in walkdir::WalkDir::new(ws.path()) {
+        set_mtime(entry.unwrap().path(), past);
+    }
+
+    let out = tempfile::tempdir().unwrap();
+    let builder = plux_build::Builder::new()
+        .manifest_dir(ws.path().join("host"))
+        .out_dir(out.path())
+        .cargo(&cargo);
+    let first = builder.generate().unwrap();
+    let registry = fs::read_to_string(&first.registry).unwrap();
+    assert!(registry.contains("on_start"), "{registry}");
+    let cache = out.path().join("plux").join("scan-cache-v1");
+    // One cache file per scanned target: the host's binary and the member's library.
+    let cached = cache_state(&cache);
+    assert_eq!(cached.len(), 2, "{cached:?}");
+    // The cache is no input of the build script.
+    assert!(first.inputs.iter().all(|p| !p.starts_with(out.path())));
+
+    // A second run re-uses every record: same registry, cache files not rewritten.
+    let second = builder.generate().unwrap();
+    assert!(!second.written);
+    assert_eq!(fs::read_to_string(&second.registry).unwrap(), registry);
+    assert_eq!(second.inputs, first.inputs);
+    assert_eq!(cache_state(&cache), cached);
+
+    // An edit is seen through the warm cache, with the result of a cold run.
+    write(
+        "plugins/src/hooks.rs",
+        &format!("{hooks}#[plugin(namespace = \"demo.hooks\")]\npub fn on_stop() {{}}\n"),
+    );
+    let third = builder.generate().unwrap();
+    assert!(third.written);
+    let warm = fs::read_to_string(&third.registry).unwrap();
+    assert!(warm.contains("on_stop"), "{warm}");
+    let cold_out = tempfile::tempdir().unwrap();
+    let cold = builder.clone().out_dir(cold_out.path()).generate().unwrap();
+    assert_eq!(fs::read_to_string(&cold.registry).unwrap(), warm);
+    assert_ne!(cache_state(&cache), cached);
 }

@@ -365,6 +365,13 @@ fn crlf_line_endings_keep_locations_right() {
     let diags = pkg.diags(&out);
     assert_eq!(diags.len(), 1, "{diags:#?}");
     assert!(diags[0].starts_with("error src/broken.rs:3:16 cannot parse"));
+    assert!(
+        diags[0].ends_with(
+            ": unbalanced delimiters, or an unterminated string, character literal or block comment"
+        ),
+        "{}",
+        diags[0]
+    );
 
     // A deep-nesting error is located right on a CRLF line too.
     let deep = crlf(&format!("{PLUGIN}\n   {}\n", nest(300, "(", ")")));

@@ -74,7 +74,15 @@ pub enum Members {
 
 /// Collects the entries of `host`'s registry: the host scanned, each package of its normal
 /// dependency graph through its `plux.json`, workspace members as `members` says.
-pub fn collect(metadata: &Metadata, host: &Package, members_from: Members) -> Result<Collected> {
+///
+/// Scans re-use and update `cache` when given (see [`scan::Cache`]); the result is the same
+/// with or without it.
+pub fn collect(
+    metadata: &Metadata,
+    host: &Package,
+    members_from: Members,
+    cache: Option<&scan::Cache>,
+) -> Result<Collected> {
     let mut out = Collected::default();
     let mut errors = Vec::new();
     let lib = host.targets.iter().find(|t| is_lib(t));
@@ -98,7 +106,7 @@ pub fn collect(metadata: &Metadata, host: &Package, members_from: Members) -> Re
         .with_help("declare plugins in the library, or keep one binary per host package")),
     }
     for (target, kind) in targets {
-        scan_into(&mut out, &mut errors, host, target, kind, metadata);
+        scan_into(&mut out, &mut errors, host, target, kind, metadata, cache);
     }
 
     // The dependency graph, through normal dependencies only.
@@ -164,6 +172,7 @@ pub fn collect(metadata: &Metadata, host: &Package, members_from: Members) -> Re
                 lib,
                 scan::TargetKind::Lib,
                 metadata,
+                cache,
             );
         } else if index.is_file() {
             let shown = if members.contains(id) {
@@ -290,7 +299,7 @@ fn any(predicates: &[String]) -> Option<String> {
     }
 }
 
-/// Scans one target of `package` and adds its declarations.
+/// Scans one target of `package` and adds its declarations (through `cache` when given).
 fn scan_into(
     out: &mut Collected,
     errors: &mut Vec<Diagnostic>,
@@ -298,6 +307,7 @@ fn scan_into(
     target: &Target,
     kind: scan::TargetKind,
     metadata: &Metadata,
+    cache: Option<&scan::Cache>,
 ) {
     let package_root = package
         .manifest_path
@@ -317,7 +327,11 @@ fn scan_into(
             return;
         }
     };
-    match scan::scan_target(&crate_target, &options) {
+    let scanned = match cache {
+        Some(cache) => scan::scan_target_cached(&crate_target, &options, cache),
+        None => scan::scan_target(&crate_target, &options),
+    };
+    match scanned {
         Ok(scanned) => {
             out.files.extend(scanned.files);
             out.dirs.extend(scanned.dirs);
@@ -377,7 +391,9 @@ fn relative(path: &Path, root: &Path) -> String {
 ///
 /// Runs a full `cargo metadata` (the dependency graph) only when some selected package hosts
 /// a committed registry. Workspace members are scanned, not read from their `plux.json`: the
-/// same run writes those, so the registry never lags behind them.
+/// same run writes those, so the registry never lags behind them. Scans use the cache `cargo
+/// plux` keeps in `<target-dir>/plux/scan-cache-v1` (the run's own scan of the workspace just
+/// filled it).
 pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> {
     let hosts: Vec<_> = workspace
         .packages
@@ -410,6 +426,7 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
             manifest.display()
         ))
     })?;
+    let cache = scan::Cache::in_target_dir(&workspace.target_dir);
     let mut planned = Vec::new();
     let mut errors = Vec::new();
     for (host, path) in hosts {
@@ -424,7 +441,7 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
                 host.name
             )));
         };
-        match collect(&metadata, package, Members::Scan).and_then(|c| c.render()) {
+        match collect(&metadata, package, Members::Scan, Some(&cache)).and_then(|c| c.render()) {
             Ok(source) => planned.push((path, source)),
             Err(Error::Diagnostics(diagnostics)) => errors.extend(diagnostics),
             Err(e) => return Err(e),

@@ -65,7 +65,8 @@
 //!
 //! # Incremental cache
 //!
-//! [`scan_target_cached`] keeps each file's result in a [`Cache`] (`cargo plux` uses
+//! [`scan_target_cached`] keeps each file's result in a [`Cache`] (build scripts use
+//! `$OUT_DIR/plux/scan-cache-v1`, `cargo plux` uses
 //! `<target-dir>/plux/scan-cache-v1`), keyed by the file's path, its module context, the scan
 //! options, the plux build and a hash of its content, and re-uses it while the file and the
 //! module files its `mod` items looked for are unchanged. The module tree is still walked (a

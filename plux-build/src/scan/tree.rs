@@ -379,6 +379,18 @@ fn read_and_scan(
     Ok((full, found))
 }
 
+/// syn's message for a syntax error, with proc-macro2's lexer error (which names no cause)
+/// spelled out.
+fn syntax_message(err: &syn::Error) -> String {
+    let message = err.to_string();
+    if message == "cannot parse string into token stream" {
+        "unbalanced delimiters, or an unterminated string, character literal or block comment"
+            .to_owned()
+    } else {
+        message
+    }
+}
+
 /// Parses a file with syn and extracts what it holds; `Err` holds the diagnostics of a file
 /// that cannot be parsed.
 fn parse(env: &Env, path: &Path, text: &str, ctx: &ModCtx) -> Result<FileItems, Vec<Diagnostic>> {
@@ -417,7 +429,11 @@ fn parse(env: &Env, path: &Path, text: &str, ctx: &ModCtx) -> Result<FileItems, 
                 };
                 Diagnostic::error(
                     Some(location),
-                    format!("cannot parse `{}`: {err}", path.display()),
+                    format!(
+                        "cannot parse `{}`: {}",
+                        path.display(),
+                        syntax_message(&err)
+                    ),
                 )
                 .with_help(
                     "fix the syntax error, or skip the file with `exclude` in \

@@ -461,3 +461,26 @@ fn a_plux_error_fails_the_build_script_with_a_message_not_a_panic() {
     assert!(stderr.contains("duplicate plugin `s3` in namespace `localstack.plugins.services`: declared by package `cli` (cli::S3) and by package `services` (services::S3)"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// The committed fixtures' lock files match their manifests, so the README's command and the
+/// tests build them as committed (an outdated lock would be rewritten in the repository).
+#[test]
+fn fixture_lock_files_are_current() {
+    for fixture in ["demo", "cli-types", "service-specs", "function-hooks"] {
+        let manifest = repo_root()
+            .join("fixtures")
+            .join(fixture)
+            .join("Cargo.toml");
+        let output = Command::new(env!("CARGO"))
+            .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "fixtures/{fixture}/Cargo.lock is stale; run `cargo metadata --offline` there:\n{}",
+            text(&output.stderr)
+        );
+    }
+}
