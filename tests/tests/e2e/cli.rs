@@ -3,29 +3,10 @@
 
 use std::process::{Output, Stdio};
 
-use plux_e2e::Project;
+use plux_e2e::{Project, assert_code, stderr, stdout};
 
 fn run(project: &Project, args: &[&str]) -> Output {
     project.plux(args).output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-#[track_caller]
-fn assert_code(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
 }
 
 /// The index each seed fixture produces, byte for byte, from scratch.

@@ -5,7 +5,7 @@
 use std::fs;
 use std::process::Output;
 
-use plux_e2e::Project;
+use plux_e2e::{Project, assert_code, stderr};
 
 const DEP_INDEX: &str = "{\n  \"ns\": [\n    \"a=dep::a [fn]\"\n  ]\n}\n";
 
@@ -40,21 +40,6 @@ fn entrypoints(project: &Project) -> Output {
         .plux(["entrypoints", "--workspace"])
         .output()
         .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_code(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        stderr(output)
-    );
 }
 
 /// Every file under the project except the ones the test wrote, relative (nothing written).
