@@ -93,6 +93,10 @@ fn arg(
     table: &HashMap<&str, Vec<&ConstDef>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<(String, Location)> {
+    let what = format!(
+        "{} must be a string literal or a const holding one",
+        field.as_str()
+    );
     let help = format!(
         "`{}` must be a string literal or a const holding one",
         field.as_str()
@@ -101,14 +105,8 @@ fn arg(
         Arg::Lit { value, location } => return Some((value.clone(), location.clone())),
         Arg::Invalid { location } => {
             diagnostics.push(
-                Diagnostic::error(
-                    Some(location.clone()),
-                    format!(
-                        "{} must be a string literal or a const holding one",
-                        field.as_str()
-                    ),
-                )
-                .with_help("write a string literal, or a path to a `const` of this crate"),
+                Diagnostic::error(Some(location.clone()), what.clone())
+                    .with_help("write a string literal, or a path to a `const` of this crate"),
             );
             return None;
         }
@@ -166,18 +164,12 @@ fn arg(
         Some(value) => Some(value.clone()),
         None => {
             diagnostics.push(
-                Diagnostic::error(
-                    Some(location.clone()),
-                    format!(
-                        "{} must be a string literal or a const holding one",
-                        field.as_str()
-                    ),
-                )
-                .with_note(format!(
-                    "`const {last}` at {} does not hold a string literal",
-                    chosen.location
-                ))
-                .with_help(help),
+                Diagnostic::error(Some(location.clone()), what.clone())
+                    .with_note(format!(
+                        "`const {last}` at {} does not hold a string literal",
+                        chosen.location
+                    ))
+                    .with_help(help),
             );
             None
         }

@@ -104,43 +104,43 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
         log::debug!("instantiating plugin {id}");
         let plugin: Arc<P> = match contain("the factory", || spec.create()) {
             Ok(Ok(plugin)) => Arc::from(plugin),
-            Ok(Err(error)) => return self.init_failed(run, container, listeners, error.into()),
-            Err(panicked) => return self.init_failed(run, container, listeners, panicked.into()),
+            Ok(Err(error)) => return self.failed(run, container, listeners, None, error.into()),
+            Err(panicked) => return self.failed(run, container, listeners, None, panicked.into()),
         };
         run.set_plugin(plugin.clone());
         if let Err(failure) = self.veto(listeners, &id, "on_init_after", |l| {
             l.on_init_after(spec, &plugin)
         }) {
-            return self.init_failed(run, container, listeners, failure);
+            return self.failed(run, container, listeners, None, failure);
         }
 
         match contain("should_load", || plugin.should_load()) {
             Ok(true) => {}
             Ok(false) => return self.disable(run, entry, SHOULD_LOAD_FALSE.to_owned()),
             Err(panicked) => {
-                return self.load_failed(run, container, listeners, &plugin, panicked.into());
+                return self.failed(run, container, listeners, Some(&plugin), panicked.into());
             }
         }
         if let Err(failure) = self.veto(listeners, &id, "on_load_before", |l| {
             l.on_load_before(spec, &plugin, &self.args)
         }) {
-            return self.load_failed(run, container, listeners, &plugin, failure);
+            return self.failed(run, container, listeners, Some(&plugin), failure);
         }
 
         log::debug!("loading plugin {id}");
         match contain("load", || plugin.load(&self.args)) {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {
-                return self.load_failed(run, container, listeners, &plugin, error.into());
+                return self.failed(run, container, listeners, Some(&plugin), error.into());
             }
             Err(panicked) => {
-                return self.load_failed(run, container, listeners, &plugin, panicked.into());
+                return self.failed(run, container, listeners, Some(&plugin), panicked.into());
             }
         }
         if let Err(failure) = self.veto(listeners, &id, "on_load_after", |l| {
             l.on_load_after(spec, &plugin)
         }) {
-            return self.load_failed(run, container, listeners, &plugin, failure);
+            return self.failed(run, container, listeners, Some(&plugin), failure);
         }
         run.loaded()
     }
@@ -179,11 +179,14 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
         run.disable(error)
     }
 
-    fn init_failed(
+    /// Settles a failed init (`plugin` is `None`) or load: disables the plugin, or records the
+    /// error, logs it and fires the matching exception hook.
+    fn failed(
         &self,
         run: Run<'_, P>,
         container: &Container<P>,
         listeners: &[Arc<dyn PluginLifecycleListener<P, A>>],
+        plugin: Option<&Arc<P>>,
         failure: Failure,
     ) -> Result<Arc<P>, PluginError> {
         let entry = &container.entry;
@@ -191,47 +194,31 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             Failure::Disabled(reason) => return self.disable(run, entry, reason),
             Failure::Error(cause) => cause,
         };
-        let error = PluginError::Init {
-            namespace: entry.namespace().to_owned(),
-            name: entry.name().to_owned(),
-            cause,
+        let (namespace, name) = (entry.namespace().to_owned(), entry.name().to_owned());
+        let error = match plugin {
+            None => PluginError::Init {
+                namespace,
+                name,
+                cause,
+            },
+            Some(_) => PluginError::Load {
+                namespace,
+                name,
+                cause,
+            },
         };
         run.set_error(error.clone());
         warn(&error);
         let id = Id(entry.namespace(), entry.name());
         for listener in listeners.iter() {
-            self.hook(&id, "on_init_exception", || {
-                listener.on_init_exception(container.spec, &error)
-            });
-        }
-        run.failed()
-    }
-
-    fn load_failed(
-        &self,
-        run: Run<'_, P>,
-        container: &Container<P>,
-        listeners: &[Arc<dyn PluginLifecycleListener<P, A>>],
-        plugin: &Arc<P>,
-        failure: Failure,
-    ) -> Result<Arc<P>, PluginError> {
-        let entry = &container.entry;
-        let cause = match failure {
-            Failure::Disabled(reason) => return self.disable(run, entry, reason),
-            Failure::Error(cause) => cause,
-        };
-        let error = PluginError::Load {
-            namespace: entry.namespace().to_owned(),
-            name: entry.name().to_owned(),
-            cause,
-        };
-        run.set_error(error.clone());
-        warn(&error);
-        let id = Id(entry.namespace(), entry.name());
-        for listener in listeners.iter() {
-            self.hook(&id, "on_load_exception", || {
-                listener.on_load_exception(container.spec, plugin, &error)
-            });
+            match plugin {
+                None => self.hook(&id, "on_init_exception", || {
+                    listener.on_init_exception(container.spec, &error)
+                }),
+                Some(plugin) => self.hook(&id, "on_load_exception", || {
+                    listener.on_load_exception(container.spec, plugin, &error)
+                }),
+            }
         }
         run.failed()
     }
