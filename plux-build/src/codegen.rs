@@ -31,17 +31,22 @@
 //!   import and entry carry `#[cfg(any(feature = "..."))]` / `#[cfg(any(<platform>))]`, which the
 //!   host's compilation evaluates (the registry is resolved with every host feature in
 //!   committed mode, with the features this build enables in build.rs mode);
-//! - a `#[cfg]` on a plugin item (a `cfg(..)` extra in `plux.json`) is evaluated by the crate
-//!   that declares the plugin, with that crate's own features, never by the host (features
-//!   are per crate, and the host's build script sees only its own).
+//! - a `#[cfg]` on a plugin item or on an enclosing module (a `cfg(..)` extra in `plux.json`,
+//!   `cfg(..) on <module>` for a module) is evaluated by the crate that declares the plugin,
+//!   with that crate's own features, never by the host (features are per crate, and the host's
+//!   build script sees only its own).
 //!
-//! The entry of a gated plugin `dep::m::ITEM` is a probe: an outer block
-//! declares a fallback `ITEM` of type `plux_runtime::__private::Absent`, an inner block
-//! glob-imports `dep::m::*`. A glob import shadows the outer fallback, so the probe finds the
-//! real item exactly when `dep` compiled it, and the entry is left out otherwise; the build
-//! never breaks either way. The enclosing module path (`dep::m`) must exist unconditionally:
-//! put the `#[cfg]` on the plugin item, not on a module around it. Gated entries are not
-//! checked for staleness (a missing item reads as "compiled out").
+//! The entry of a gated plugin is a probe of the one level of its path the `cfg` is on. For
+//! `dep::m::ITEM` gated on the item, an outer block declares a fallback `ITEM` of type
+//! `plux_runtime::__private::Absent` and an inner block glob-imports `dep::m::*`; for
+//! `dep::a::b::ITEM` under `#[cfg(..)] pub mod a`, the fallback is `mod a { pub mod b { ITEM } }`
+//! and the inner block glob-imports `dep::*`. A glob import shadows the outer fallback, so the
+//! probe finds the real item exactly when `dep` compiled the gated level, and the entry is
+//! left out otherwise; the build works either way. A `#[plugin] impl` that is compiled out
+//! while its type exists is left out too (the probe asks whether the type declares the
+//! plugin). `cfg`s on two levels of one path cannot be probed and are a scan error. Gated
+//! entries are not checked for staleness (a missing item reads as "compiled out"), but a
+//! renamed or removed module above the gated level fails the build on the glob import's line.
 
 mod entry;
 pub(crate) mod graph;
@@ -56,7 +61,9 @@ pub use render::{HEADER, render};
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::validate::{Root, validate_cfg, validate_name, validate_namespace, validate_value};
+use crate::validate::{
+    Root, validate_cfg, validate_cfg_module, validate_name, validate_namespace, validate_value,
+};
 
 /// Validates `entries`, sorts them by `(namespace, name)` and renders the registry source.
 ///
@@ -75,6 +82,7 @@ use crate::validate::{Root, validate_cfg, validate_name, validate_namespace, val
 ///     path: "ls_services::S3".into(),
 ///     kind: Kind::Spec,
 ///     cfg: vec![],
+///     cfg_module: None,
 ///     host_cfg: vec![],
 ///     origin: Origin { package: "ls-services".into(), index: Some("services/plux.json".into()) },
 /// };
@@ -148,6 +156,15 @@ fn validate(entry: &RegistryEntry) -> Result<(), String> {
     validate_value(&entry.path, root).map_err(what)?;
     for predicate in entry.cfg.iter().chain(&entry.host_cfg) {
         validate_cfg(predicate).map_err(what)?;
+    }
+    if let Some(module) = &entry.cfg_module {
+        if entry.cfg.is_empty() {
+            return Err(what(format!(
+                "`cfg_module` `{}` without `cfg` predicates",
+                module.escape_debug()
+            )));
+        }
+        validate_cfg_module(module, &entry.value).map_err(what)?;
     }
     Ok(())
 }

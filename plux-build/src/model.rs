@@ -46,6 +46,11 @@ pub struct Declaration {
     /// `cfg` predicates on the item and its enclosing modules, outermost first, as token text
     /// (for example `feature = "x"`); empty when always compiled.
     pub cfg: Vec<String>,
+    /// The module of `value`'s path that `cfg` decides the presence of, when the predicates are
+    /// on an enclosing module on that path (for example `hooks::debug` for a plugin in
+    /// `#[cfg(feature = "debug")] pub mod debug`); `None` when they are on the item itself or
+    /// there are none. Predicates on two levels of one path are a scan error.
+    pub cfg_module: Option<String>,
     /// Where the declaration is (the attribute, or the static's name).
     pub location: Location,
 }

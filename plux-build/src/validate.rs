@@ -177,6 +177,35 @@ pub fn validate_value(value: &str, root: Root<'_>) -> Result<(), String> {
     }
 }
 
+/// Checks the module a plugin's `cfg` predicates are on: a module of the plugin's own path, that
+/// is a proper prefix of `value` at a `::`, below the crate (see
+/// [`Declaration::cfg_module`](crate::Declaration::cfg_module)). `value` is checked
+/// separately with [`validate_value`].
+///
+/// ```
+/// use plux_build::validate::validate_cfg_module;
+///
+/// assert!(validate_cfg_module("hooks::debug", "hooks::debug::dump").is_ok());
+/// assert!(validate_cfg_module("hooks::deb", "hooks::debug::dump").is_err());
+/// assert!(validate_cfg_module("hooks", "hooks::debug::dump").is_err());
+/// assert!(validate_cfg_module("hooks::debug::dump", "hooks::debug::dump").is_err());
+/// ```
+pub fn validate_cfg_module(module: &str, value: &str) -> Result<(), String> {
+    let below = value
+        .strip_prefix(module)
+        .is_some_and(|rest| rest.starts_with("::"));
+    if below && module.contains("::") {
+        Ok(())
+    } else {
+        Err(format!(
+            "`cfg(..) on {}`: `{}` is not a module on the path `{}`",
+            module.escape_debug(),
+            module.escape_debug(),
+            value.escape_debug()
+        ))
+    }
+}
+
 /// Checks a crate name as it appears in paths (`-` already replaced by `_`): one identifier,
 /// not a keyword.
 ///

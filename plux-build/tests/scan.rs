@@ -64,12 +64,15 @@ impl Pkg {
             .to_string()
     }
 
-    /// `ns name=value Kind [cfg(..)]* @ file:line:col`
+    /// `ns name=value Kind [cfg(..)]* [on module] @ file:line:col`
     fn decls(&self, out: &ScanOutput) -> Vec<String> {
         out.declarations
             .iter()
             .map(|d| {
-                let cfg: String = d.cfg.iter().map(|c| format!(" cfg({c})")).collect();
+                let mut cfg: String = d.cfg.iter().map(|c| format!(" cfg({c})")).collect();
+                if let Some(module) = &d.cfg_module {
+                    cfg.push_str(&format!(" on {module}"));
+                }
                 format!(
                     "{} {}={} {:?}{cfg} @ {}:{}:{}",
                     d.namespace,
@@ -343,7 +346,7 @@ pub mod inline {
         ),
         (
             "src/extra.rs",
-            "#![cfg(unix)]\n#[cfg(any(windows, target_os = \"linux\"))]\n#[plugin(namespace = \"ns\")]\npub fn extra() {}\n",
+            "#![cfg(unix)]\n#[plugin(namespace = \"ns\")]\npub fn extra() {}\n",
         ),
     ]);
     let out = pkg.scan();
@@ -351,8 +354,8 @@ pub mod inline {
     assert_eq!(
         pkg.decls(&out),
         [
-            "ns extra=demo::extra::extra Function cfg(feature = \"extra\") cfg(unix) cfg(any(windows, target_os = \"linux\")) @ src/extra.rs:3:1",
-            "ns in_inline=demo::inline::in_inline Function cfg(feature = \"inner\") @ src/lib.rs:21:5",
+            "ns extra=demo::extra::extra Function cfg(feature = \"extra\") cfg(unix) on demo::extra @ src/extra.rs:2:1",
+            "ns in_inline=demo::inline::in_inline Function cfg(feature = \"inner\") on demo::inline @ src/lib.rs:21:5",
             "ns not_in_tests=demo::not_in_tests Function cfg(not(test)) @ src/lib.rs:16:1",
         ]
     );
@@ -382,6 +385,66 @@ pub mod inline {
     // which is reported as unreachable).
     let only = &with_tests.declarations[5];
     assert_eq!(only.cfg, ["test"]);
+}
+
+#[test]
+fn a_cfg_gates_the_item_or_one_module_on_its_path() {
+    let pkg = Pkg::new(&[(
+        "src/lib.rs",
+        r#"#![cfg(unix)]
+pub mod a {
+    #[cfg(feature = "b")]
+    pub mod b {
+        pub mod c {
+            #[plugin(namespace = "ns")]
+            pub fn deep() {}
+            #[plugin(namespace = "ns", name = "outside")]
+            impl Trait for crate::types::T {}
+        }
+    }
+    #[cfg(feature = "x")]
+    #[plugin(namespace = "ns")]
+    pub fn item() {}
+}
+pub mod types { pub struct T; }
+#[plugin(namespace = "ns")]
+pub fn root() {}
+"#,
+    )]);
+    let out = pkg.scan();
+    // Two levels: the crate root's `unix` (gating `demo::a`, `demo::types`) and another.
+    assert_eq!(
+        pkg.diags(&out.diagnostics),
+        [
+            "error src/lib.rs:6:13 plugin `demo::a::b::c::deep` is under `#[cfg]` on two levels of its path: `unix` on `demo::a` and `feature = \"b\"` on `demo::a::b`",
+            "error src/lib.rs:8:13 plugin `demo::types::T` is under `#[cfg]` on two levels of its path: `unix` on `demo::types` and `feature = \"b\"` on `demo::types::T`",
+            "error src/lib.rs:13:5 plugin `demo::a::item` is under `#[cfg]` on two levels of its path: `unix` on `demo::a` and `feature = \"x\"` on `demo::a::item`",
+        ]
+    );
+    assert_eq!(
+        out.diagnostics[0].help.as_deref(),
+        Some(
+            "put the `#[cfg]`s on one level: the item, or one enclosing module (combine them with `all(..)`)"
+        )
+    );
+    // Under the root's `#![cfg]` alone, an item in the root is gated itself.
+    assert_eq!(
+        pkg.decls(&out),
+        ["ns root=demo::root Function cfg(unix) @ src/lib.rs:17:1"]
+    );
+
+    // An impl in a gated module for a type declared elsewhere: the cfg gates the impl (the
+    // item), not the type's path.
+    let pkg = Pkg::new(&[(
+        "src/lib.rs",
+        "#[cfg(feature = \"b\")]\npub mod imp {\n    #[plugin(namespace = \"ns\", name = \"t\")]\n    impl Trait for crate::types::T {}\n}\npub mod types {\n    pub struct T;\n}\n",
+    )]);
+    let out = pkg.scan();
+    clean(&pkg, &out);
+    assert_eq!(
+        pkg.decls(&out),
+        ["ns t=demo::types::T Type cfg(feature = \"b\") @ src/lib.rs:3:5"]
+    );
 }
 
 #[test]

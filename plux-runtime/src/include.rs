@@ -36,11 +36,13 @@ macro_rules! include_registry {
 
 /// Stands in for a `#[cfg]`-gated plugin item that is compiled out.
 ///
-/// Generated code declares a fallback of this type with the item's name in an outer block
-/// and glob-imports the item's module in an inner one: when the item exists (its crate
-/// compiled it), the glob import shadows the fallback; when it does not, the fallback is
-/// used and the entry is left out. The predicate is thus evaluated where it belongs, in the
-/// crate that declares the plugin, with that crate's features.
+/// Generated code declares a fallback of this type with the item's name (inside fallback
+/// modules named like the gated module and those below it, when the `#[cfg]` is on a module)
+/// in an outer block, and glob-imports the gated level's parent module in an inner one: when
+/// the gated item or module exists (its crate compiled it), the glob import shadows the
+/// fallback; when it does not, the fallback is used and the entry is left out. The predicate
+/// is thus evaluated where it belongs, in the crate that declares the plugin, with that
+/// crate's features.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub struct Absent;
@@ -64,24 +66,37 @@ impl SpecProbe<Absent> {
     }
 }
 
-/// A possibly-absent attribute-declared plugin: `DeclaredProbe::<Item, KEY>::entry(value)`.
+/// A possibly-absent attribute-declared plugin:
+/// `with_value(DeclaredProbe::<Item, KEY>::ENTRY, value)`, with [`NotDeclared`] in scope.
+///
+/// The inherent `ENTRY` applies when `Item` declares the plugin; otherwise (the item is
+/// [`Absent`], or it exists but its `#[plugin] impl` is compiled out) the path resolves to
+/// [`NotDeclared::ENTRY`], `None`.
 #[doc(hidden)]
 pub struct DeclaredProbe<T: ?Sized, const KEY: u64>(PhantomData<T>);
 
 impl<T: ?Sized + Declared<KEY>, const KEY: u64> DeclaredProbe<T, KEY> {
     const SPEC: &'static PluginSpec<T::Interface> = &T::SPEC;
 
-    /// The entry of the plugin.
-    pub const fn entry(value: &'static str) -> Option<PluginEntry> {
-        Some(PluginEntry::new(value, Self::SPEC))
-    }
+    /// The entry of the plugin, without its value.
+    pub const ENTRY: Option<PluginEntry> = Some(PluginEntry::of(Self::SPEC));
 }
 
-impl<const KEY: u64> DeclaredProbe<Absent, KEY> {
-    /// No entry: the item is compiled out.
-    pub const fn entry(value: &'static str) -> Option<PluginEntry> {
-        let _ = value;
-        None
+/// The fallback of [`DeclaredProbe`]'s `ENTRY` for an item that does not declare the plugin.
+#[doc(hidden)]
+pub trait NotDeclared {
+    /// No entry.
+    const ENTRY: Option<PluginEntry> = None;
+}
+
+impl<T: ?Sized, const KEY: u64> NotDeclared for DeclaredProbe<T, KEY> {}
+
+/// `entry` with its value (the declaration path) set.
+#[doc(hidden)]
+pub const fn with_value(entry: Option<PluginEntry>, value: &'static str) -> Option<PluginEntry> {
+    match entry {
+        Some(entry) => Some(entry.with_value(value)),
+        None => None,
     }
 }
 
@@ -156,12 +171,16 @@ mod tests {
         const SPEC: PluginSpec<dyn Plugin> = PluginSpec::new("ns", "typed", || Box::new(Noop));
     }
 
+    /// A type whose `#[plugin] impl` is compiled out.
+    struct Undeclared;
+
     const KEY: u64 = crate::__private::key("ns", "typed");
-    static ALL: [Option<PluginEntry>; 4] = [
+    static ALL: [Option<PluginEntry>; 5] = [
         SpecProbe(&ON).entry("x::ON"),
         SpecProbe(&Absent).entry("x::OFF"),
-        DeclaredProbe::<Typed, KEY>::entry("x::Typed"),
-        DeclaredProbe::<Absent, KEY>::entry("x::Gone"),
+        with_value(DeclaredProbe::<Typed, KEY>::ENTRY, "x::Typed"),
+        with_value(DeclaredProbe::<Absent, KEY>::ENTRY, "x::Gone"),
+        with_value(DeclaredProbe::<Undeclared, KEY>::ENTRY, "x::Undeclared"),
     ];
     static PRESENT: [PluginEntry; count_present(&ALL)] = compact(&ALL);
 

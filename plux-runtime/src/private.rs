@@ -4,7 +4,9 @@
 pub use crate::registry::{PluginEntry, Registry};
 pub use crate::spec::PluginSpec;
 // Helpers of generated registration code (owned by plux-build's codegen).
-pub use crate::include::{Absent, DeclaredProbe, SpecProbe, compact, count_present, spec_is};
+pub use crate::include::{
+    Absent, DeclaredProbe, NotDeclared, SpecProbe, compact, count_present, spec_is, with_value,
+};
 
 /// A plugin declared with `#[plugin]` on a type or a function, keyed by
 /// [`key`]`(namespace, name)`.

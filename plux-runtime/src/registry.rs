@@ -55,6 +55,11 @@ impl PluginEntry {
         Self::new("", spec)
     }
 
+    /// This entry with another value (generated code for `#[cfg]`-gated plugins).
+    pub(crate) const fn with_value(self, value: &'static str) -> Self {
+        Self { value, ..self }
+    }
+
     /// The namespace of the plugin.
     pub const fn namespace(&self) -> &'static str {
         self.namespace

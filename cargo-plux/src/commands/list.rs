@@ -53,6 +53,7 @@ fn print(global: &GlobalArgs, shell: &Shell, namespace: Option<&str>) -> anyhow:
                 "value": d.value,
                 "kind": kind,
                 "cfg": d.cfg,
+                "cfg_module": d.cfg_module,
                 "file": file,
                 "line": d.location.line,
                 "column": d.location.column,

@@ -43,6 +43,9 @@ pub struct RegistryEntry {
     /// `cfg` predicates on the item and its modules, outermost first; evaluated by the crate
     /// that declares the plugin (see the probes in [`crate::codegen`]).
     pub cfg: Vec<String>,
+    /// The module of `value`'s path `cfg` is on, when not on the item itself (see
+    /// [`Declaration::cfg_module`]): generated code checks whether that module was compiled.
+    pub cfg_module: Option<String>,
     /// `cfg` predicates evaluated by the host, all of which must hold: the host features that
     /// enable an optional dependency, the platform of a target-specific one.
     pub host_cfg: Vec<String>,
@@ -60,6 +63,7 @@ impl RegistryEntry {
             path: declaration.value.clone(),
             kind: declaration.kind,
             cfg: declaration.cfg.clone(),
+            cfg_module: declaration.cfg_module.clone(),
             host_cfg: Vec::new(),
             origin: Origin {
                 package: package.to_owned(),

@@ -32,6 +32,7 @@ pub fn parse_index(
                 path: entry.value.clone(),
                 kind: entry.kind,
                 cfg: entry.cfg.clone(),
+                cfg_module: entry.cfg_module.clone(),
                 host_cfg: Vec::new(),
                 origin: origin.clone(),
             }),

@@ -122,6 +122,9 @@ pub fn render(entries: &[RegistryEntry], local_crate: Option<&str>) -> String {
                 out.push_str(&hint(entry));
             }
         } else if line.trim_start().starts_with("use ") && line.ends_with("::*;") {
+            // A gated plugin's parent module: it exists unless the index is stale.
+            out.push_str(" // stale? run `cargo plux entrypoints`");
+        } else if line.trim_start().starts_with("use ") && line.ends_with("::*;") {
             out.push_str(
                 " // a gated plugin's module must always exist: put its #[cfg] on the item",
             );
@@ -191,38 +194,64 @@ fn spec_check(entry: &RegistryEntry, items: &Ident, alias: &Ident) -> TokenStrea
     }
 }
 
-/// A gated entry: a fallback named like the item in an outer block, a glob import of the
-/// item's module in an inner one. The glob shadows the fallback exactly when the declaring
-/// crate compiled the item, so its `cfg` is evaluated by that crate with its own features.
+/// A gated entry. The level of the path its `cfg` is on (the item, or the module
+/// `entry.cfg_module`) gets a fallback in an outer block: an item of type `Absent` named like
+/// the plugin item, inside modules named like the gated module and those below it. An inner
+/// block glob-imports the gated level's parent module, which always exists. The glob shadows
+/// the fallback exactly when the declaring crate compiled the gated level, so the `cfg` is
+/// evaluated by that crate with its own features, and the build works either way.
 fn probe(
     entry: &RegistryEntry,
     segments: &[String],
     value: &Literal,
     key: &TokenStream,
 ) -> TokenStream {
-    let (module, last) = segments.split_at(segments.len() - 1);
-    let module = absolute(module);
-    let item = ident(&last[0]);
-    match entry.kind {
-        Kind::Spec => quote! {{
-            #[allow(non_upper_case_globals, dead_code)]
-            static #item: ::plux_runtime::__private::Absent = ::plux_runtime::__private::Absent;
-            {
-                #[allow(unused_imports, clippy::wildcard_imports)]
-                use #module::*;
-                ::plux_runtime::__private::SpecProbe(&#item).entry(#value)
-            }
-        }},
-        Kind::Type | Kind::Function => quote! {{
-            #[allow(non_camel_case_types, dead_code)]
-            type #item = ::plux_runtime::__private::Absent;
-            {
-                #[allow(unused_imports, clippy::wildcard_imports)]
-                use #module::*;
-                ::plux_runtime::__private::DeclaredProbe::<#item, #key>::entry(#value)
-            }
-        }},
-    }
+    let gated = entry
+        .cfg_module
+        .as_ref()
+        .map_or(segments.len() - 1, |m| m.split("::").count() - 1)
+        .clamp(1, segments.len() - 1);
+    let (parent, below) = segments.split_at(gated);
+    let parent = absolute(parent);
+    let idents: Vec<Ident> = below.iter().map(|s| ident(s)).collect();
+    let (modules, item) = idents.split_at(idents.len() - 1);
+    let item = &item[0];
+    let absent = quote!(::plux_runtime::__private::Absent);
+    let (fallback, expr) = match entry.kind {
+        Kind::Spec => (
+            quote!(static #item: #absent = #absent;),
+            quote!(::plux_runtime::__private::SpecProbe(&#(#idents)::*).entry(#value)),
+        ),
+        // The inherent `ENTRY` when the item declares the plugin, else `NotDeclared`'s `None`
+        // (the item is the fallback, or its `#[plugin] impl` is compiled out).
+        Kind::Type | Kind::Function => (
+            quote!(type #item = #absent;),
+            quote! {
+                #[allow(unused_imports)]
+                use ::plux_runtime::__private::NotDeclared as _;
+                ::plux_runtime::__private::with_value(
+                    <::plux_runtime::__private::DeclaredProbe<#(#idents)::*, #key>>::ENTRY,
+                    #value
+                )
+            },
+        ),
+    };
+    let fallback = match modules {
+        [] => fallback,
+        _ => modules.iter().rev().fold(
+            quote!(pub #fallback),
+            |inner, module| quote!(pub mod #module { #inner }),
+        ),
+    };
+    quote! {{
+        #[allow(non_upper_case_globals, non_camel_case_types, non_snake_case, dead_code)]
+        #fallback
+        {
+            #[allow(unused_imports, clippy::wildcard_imports)]
+            use #parent::*;
+            #expr
+        }
+    }}
 }
 
 /// The index of the entry a rendered line refers to through its alias, if any.

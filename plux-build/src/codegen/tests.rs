@@ -23,6 +23,7 @@ fn entry(
         path: value.into(),
         kind,
         cfg: cfg.iter().map(|c| (*c).to_owned()).collect(),
+        cfg_module: None,
         host_cfg: Vec::new(),
         origin: Origin {
             package,
@@ -101,6 +102,28 @@ fn registry_of_every_declaration_form() {
             &[],
             Some("services/plux.json"),
         ),
+        RegistryEntry {
+            cfg_module: Some("ls_services::aws::r#in".into()),
+            ..entry(
+                "localstack.plugins.services",
+                "sqs",
+                "ls_services::aws::r#in::queue::SQS",
+                Kind::Spec,
+                &["feature = \"aws\""],
+                Some("services/plux.json"),
+            )
+        },
+        RegistryEntry {
+            cfg_module: Some("ls_hooks::unix".into()),
+            ..entry(
+                "localstack.configurators",
+                "signals",
+                "ls_hooks::unix::signals",
+                Kind::Function,
+                &["unix"],
+                Some("hooks/plux.json"),
+            )
+        },
     ];
     let source = registry_source(entries, None).unwrap();
     syn::parse_file(&source).unwrap();
@@ -215,9 +238,17 @@ fn invalid_entries_are_refused_before_rendering() {
         entry("ns", "c=d", "ls_a::X", Kind::Spec, &[], None),
         entry("ns", "e", "ls_a::X", Kind::Spec, &["feature = "], None),
         entry("ns", "f", "crate::X", Kind::Spec, &[], Some("a/plux.json")),
+        RegistryEntry {
+            cfg_module: Some("ls_a::m::{evil}".into()),
+            ..entry("ns", "g", "ls_a::m::X", Kind::Spec, &["unix"], None)
+        },
+        RegistryEntry {
+            cfg_module: Some("ls_a::m".into()),
+            ..entry("ns", "h", "ls_a::m::X", Kind::Spec, &[], None)
+        },
     ];
     let diagnostics = registry_source(entries, None).unwrap_err();
-    assert_eq!(diagnostics.len(), 5, "{}", errors(&diagnostics));
+    assert_eq!(diagnostics.len(), 7, "{}", errors(&diagnostics));
     insta::assert_snapshot!(errors(&diagnostics));
 }
 
@@ -236,6 +267,7 @@ fn shipped_index_is_read_with_kinds_and_cfgs() {
     let text = r#"{
   "localstack.plugins.services": [
     "debug=ls_services::DEBUG [cfg(feature = \"debug\")]",
+    "gated=ls_services::m::GATED [cfg(unix) on ls_services::m]",
     "my=ls_services::My [type]",
     "s3=ls_services::S3"
   ]
@@ -244,14 +276,32 @@ fn shipped_index_is_read_with_kinds_and_cfgs() {
     let entries = parse(text).unwrap();
     let summary: Vec<_> = entries
         .iter()
-        .map(|e| (e.name.as_str(), e.kind, e.cfg.clone()))
+        .map(|e| {
+            (
+                e.name.as_str(),
+                e.kind,
+                e.cfg.clone(),
+                e.cfg_module.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
         [
-            ("debug", Kind::Spec, vec!["feature = \"debug\"".to_owned()]),
-            ("my", Kind::Type, vec![]),
-            ("s3", Kind::Spec, vec![]),
+            (
+                "debug",
+                Kind::Spec,
+                vec!["feature = \"debug\"".to_owned()],
+                None
+            ),
+            (
+                "gated",
+                Kind::Spec,
+                vec!["unix".to_owned()],
+                Some("ls_services::m")
+            ),
+            ("my", Kind::Type, vec![], None),
+            ("s3", Kind::Spec, vec![], None),
         ]
     );
 }

@@ -4,9 +4,10 @@
 use std::fmt;
 
 use crate::model::{Declaration, Kind};
-use crate::validate::{Root, validate_cfg, validate_name, validate_value};
+use crate::validate::{Root, validate_cfg, validate_cfg_module, validate_name, validate_value};
 
-/// One entry of a namespace: `name=value`, `name=value [type]`, `name=value [fn, cfg(..)]`.
+/// One entry of a namespace: `name=value`, `name=value [type]`, `name=value [fn, cfg(..)]`,
+/// `name=value [cfg(..) on module::path]` for a plugin whose enclosing module is gated.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IndexEntry {
     /// The plugin name, unique within its namespace.
@@ -17,6 +18,9 @@ pub struct IndexEntry {
     pub kind: Kind,
     /// `cfg` predicates (token text, outermost first), rendered as `cfg(<predicate>)` extras.
     pub cfg: Vec<String>,
+    /// The module of `value`'s path the predicates are on, when not on the item itself; each
+    /// `cfg` extra then ends with ` on <module>` (see [`Declaration::cfg_module`]).
+    pub cfg_module: Option<String>,
 }
 
 impl IndexEntry {
@@ -27,6 +31,7 @@ impl IndexEntry {
             value: value.into(),
             kind,
             cfg: Vec::new(),
+            cfg_module: None,
         }
     }
 
@@ -37,6 +42,7 @@ impl IndexEntry {
             value: declaration.value.clone(),
             kind: declaration.kind,
             cfg: declaration.cfg.clone(),
+            cfg_module: declaration.cfg_module.clone(),
         }
     }
 
@@ -71,16 +77,19 @@ impl IndexEntry {
                     "type" => (entry.kind, kind_seen) = (Kind::Type, true),
                     "fn" => (entry.kind, kind_seen) = (Kind::Function, true),
                     _ => {
-                        let predicate = extra
-                            .strip_prefix("cfg(")
-                            .and_then(|e| e.strip_suffix(')'))
-                            .ok_or_else(|| {
-                                format!(
-                                    "unknown extra `{}`; expected `type`, `fn` or `cfg(..)`",
-                                    extra.escape_debug()
-                                )
-                            })?;
+                        let (predicate, module) = cfg_extra(extra)?;
                         validate_cfg(predicate)?;
+                        if let Some(module) = module {
+                            validate_cfg_module(module, value)?;
+                        }
+                        let module = module.map(str::to_owned);
+                        if !entry.cfg.is_empty() && entry.cfg_module != module {
+                            return Err(
+                                "the `cfg(..)` extras are on different levels of the path; plux supports `cfg` on one level (the item or one module)"
+                                    .to_owned(),
+                            );
+                        }
+                        entry.cfg_module = module;
                         entry.cfg.push(predicate.to_owned());
                     }
                 }
@@ -99,7 +108,10 @@ impl fmt::Display for IndexEntry {
             Kind::Function => Some("fn"),
         };
         let mut extras = kind.into_iter().map(str::to_owned).collect::<Vec<_>>();
-        extras.extend(self.cfg.iter().map(|c| format!("cfg({c})")));
+        extras.extend(self.cfg.iter().map(|c| match &self.cfg_module {
+            Some(module) => format!("cfg({c}) on {module}"),
+            None => format!("cfg({c})"),
+        }));
         if !extras.is_empty() {
             write!(f, " [{}]", extras.join(", "))?;
         }
@@ -107,40 +119,62 @@ impl fmt::Display for IndexEntry {
     }
 }
 
+/// `cfg(<predicate>)` or `cfg(<predicate>) on <module>`: the predicate and the module.
+fn cfg_extra(extra: &str) -> Result<(&str, Option<&str>), String> {
+    let unknown = || {
+        format!(
+            "unknown extra `{}`; expected `type`, `fn`, `cfg(..)` or `cfg(..) on <module>`",
+            extra.escape_debug()
+        )
+    };
+    let inner = extra.strip_prefix("cfg(").ok_or_else(unknown)?;
+    // The `)` closing `cfg(`: the predicate's parentheses and string literals nest.
+    let mut depth = 0usize;
+    let close = Unquoted::new(inner)
+        .find(|&(_, b)| match b {
+            b'(' => {
+                depth += 1;
+                false
+            }
+            b')' if depth == 0 => true,
+            b')' => {
+                depth -= 1;
+                false
+            }
+            _ => false,
+        })
+        .map(|(i, _)| i)
+        .ok_or_else(unknown)?;
+    let (predicate, rest) = (&inner[..close], &inner[close + 1..]);
+    match rest {
+        "" => Ok((predicate, None)),
+        _ => match rest.strip_prefix(" on ") {
+            Some(module) => Ok((predicate, Some(module))),
+            None => Err(unknown()),
+        },
+    }
+}
+
 /// Splits `a, b(c, d), e` at top-level `, ` (parentheses and string literals nest).
 fn split_extras(inner: &str) -> Result<Vec<&str>, String> {
     let mut parts = Vec::new();
-    let (mut depth, mut in_str, mut escaped, mut start) = (0usize, false, false, 0usize);
-    let bytes = inner.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_str {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_str = false,
-                _ => {}
-            }
-        } else {
-            match b {
-                b'"' => in_str = true,
-                b'(' => depth += 1,
-                b')' => depth = depth.checked_sub(1).ok_or("unbalanced `)` in extras")?,
-                b',' if depth == 0 => {
-                    if bytes.get(i + 1) != Some(&b' ') {
-                        return Err("extras must be separated by `, `".to_owned());
-                    }
-                    parts.push(&inner[start..i]);
-                    start = i + 2;
-                    i += 1;
+    let (mut depth, mut start) = (0usize, 0usize);
+    let mut bytes = Unquoted::new(inner);
+    for (i, b) in bytes.by_ref() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth = depth.checked_sub(1).ok_or("unbalanced `)` in extras")?,
+            b',' if depth == 0 => {
+                if inner.as_bytes().get(i + 1) != Some(&b' ') {
+                    return Err("extras must be separated by `, `".to_owned());
                 }
-                _ => {}
+                parts.push(&inner[start..i]);
+                start = i + 2;
             }
+            _ => {}
         }
-        i += 1;
     }
-    if in_str || depth != 0 {
+    if bytes.in_string || depth != 0 {
         return Err("unbalanced extras".to_owned());
     }
     parts.push(&inner[start..]);
@@ -148,4 +182,46 @@ fn split_extras(inner: &str) -> Result<Vec<&str>, String> {
         return Err("empty extra".to_owned());
     }
     Ok(parts)
+}
+
+/// The bytes of a text outside its string literals (`"..."`, with `\` escapes), with their
+/// indices.
+struct Unquoted<'a> {
+    bytes: std::iter::Enumerate<std::str::Bytes<'a>>,
+    /// The text so far ends inside a string literal.
+    in_string: bool,
+    escaped: bool,
+}
+
+impl<'a> Unquoted<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            bytes: text.bytes().enumerate(),
+            in_string: false,
+            escaped: false,
+        }
+    }
+}
+
+impl Iterator for Unquoted<'_> {
+    type Item = (usize, u8);
+
+    fn next(&mut self) -> Option<(usize, u8)> {
+        for (i, b) in self.bytes.by_ref() {
+            if !self.in_string {
+                if b == b'"' {
+                    self.in_string = true;
+                    continue;
+                }
+                return Some((i, b));
+            }
+            match b {
+                _ if self.escaped => self.escaped = false,
+                b'\\' => self.escaped = true,
+                b'"' => self.in_string = false,
+                _ => {}
+            }
+        }
+        None
+    }
 }

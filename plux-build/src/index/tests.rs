@@ -39,6 +39,19 @@ fn entries_render_with_extras_in_contract_order() {
 }
 
 #[test]
+fn a_gated_module_is_named_after_each_cfg_and_round_trips() {
+    let mut e = IndexEntry::new("d", "a::m::n::D", Kind::Function);
+    e.cfg = vec!["feature = \"x)\"".into(), "unix".into()];
+    e.cfg_module = Some("a::m".into());
+    let text = e.to_string();
+    assert_eq!(
+        text,
+        "d=a::m::n::D [fn, cfg(feature = \"x)\") on a::m, cfg(unix) on a::m]"
+    );
+    assert_eq!(IndexEntry::parse(&text).unwrap(), e);
+}
+
+#[test]
 fn entries_sort_as_strings_not_by_field() {
     let mut index = Index::new();
     index.insert("ns", IndexEntry::new("a", "c::X", Kind::Spec));
@@ -126,7 +139,12 @@ fn bad_names_namespaces_values_and_extras_are_named() {
     "r=k::X [cfg(feature = 1)]",
     "s=k::X[type]",
     "t=k::X [cfg(unix), type]",
-    "u=k::X  [type]"
+    "u=k::X  [type]",
+    "o1=k::m::X [cfg(unix) on k::n]",
+    "o2=k::m::X [cfg(unix) on k]",
+    "o3=k::m::X [cfg(unix) on k::m, cfg(windows)]",
+    "o4=k::m::X [cfg(unix) in k::m]",
+    "o5=k::m::X [cfg(unix) on k::m::X]"
   ],
   "bad ns": [],
   "": []
@@ -140,15 +158,20 @@ fn bad_names_namespaces_values_and_extras_are_named() {
         "7:5: invalid entry `v=k::X; drop` in namespace `ok`: value `k::X;` is not a Rust path like `crate_name::module::Item`",
         "8:5: invalid entry `w=k::fn` in namespace `ok`: value `k::fn` is not a Rust path like `crate_name::module::Item`",
         "9:5: invalid entry `x=::k::X` in namespace `ok`: value `::k::X` is not a Rust path like `crate_name::module::Item`",
-        "10:5: invalid entry `y=k::X [evil]` in namespace `ok`: unknown extra `evil`; expected `type`, `fn` or `cfg(..)`",
+        "10:5: invalid entry `y=k::X [evil]` in namespace `ok`: unknown extra `evil`; expected `type`, `fn`, `cfg(..)` or `cfg(..) on <module>`",
         "11:5: invalid entry `z=k::X [cfg(unix]` in namespace `ok`: unbalanced extras",
         "12:5: invalid entry `q=k::X [cfg(foo(bar))]` in namespace `ok`: `cfg(foo(bar))` is not a cfg predicate",
         "13:5: invalid entry `r=k::X [cfg(feature = 1)]` in namespace `ok`: `cfg(feature = 1)` is not a cfg predicate",
         "14:5: invalid entry `s=k::X[type]` in namespace `ok`: value `k::X[type]` is not a Rust path like `crate_name::module::Item`",
         "15:5: invalid entry `t=k::X [cfg(unix), type]` in namespace `ok`: the extra `type` or `fn` must come before `cfg(..)`",
         "16:5: invalid entry `u=k::X  [type]` in namespace `ok`: expected extras as ` [extra, ...]` after the value",
-        "18:13: namespace `bad ns` contains ` `",
-        "19:7: namespace is empty",
+        "17:5: invalid entry `o1=k::m::X [cfg(unix) on k::n]` in namespace `ok`: `cfg(..) on k::n`: `k::n` is not a module on the path `k::m::X`",
+        "18:5: invalid entry `o2=k::m::X [cfg(unix) on k]` in namespace `ok`: `cfg(..) on k`: `k` is not a module on the path `k::m::X`",
+        "19:5: invalid entry `o3=k::m::X [cfg(unix) on k::m, cfg(windows)]` in namespace `ok`: the `cfg(..)` extras are on different levels of the path; plux supports `cfg` on one level (the item or one module)",
+        "20:5: invalid entry `o4=k::m::X [cfg(unix) in k::m]` in namespace `ok`: unknown extra `cfg(unix) in k::m`; expected `type`, `fn`, `cfg(..)` or `cfg(..) on <module>`",
+        "21:5: invalid entry `o5=k::m::X [cfg(unix) on k::m::X]` in namespace `ok`: `cfg(..) on k::m::X`: `k::m::X` is not a module on the path `k::m::X`",
+        "23:13: namespace `bad ns` contains ` `",
+        "24:7: namespace is empty",
     ];
     assert_eq!(errs, expected);
 }

@@ -101,6 +101,7 @@ pub fn list(options: &Options, namespace: Option<&str>) -> Result<(Vec<Listed>, 
                     value: entry.value.clone(),
                     kind: entry.kind,
                     cfg: entry.cfg.clone(),
+                    cfg_module: entry.cfg_module.clone(),
                     location: index::entry_location(&text, &path, &entry.to_string()),
                 },
             });

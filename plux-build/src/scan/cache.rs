@@ -38,7 +38,7 @@ use codec::{Reader, Writer, get_items, path_bytes, put_ctx, put_items};
 
 const MAGIC: &[u8; 8] = b"PLUXSCAN";
 /// The record layout; bump on any change to what is stored or how results are computed.
-const FORMAT: u64 = 1;
+const FORMAT: u64 = 2;
 /// How old a file's mtime must be for its stat stamp to be trusted next time.
 const SETTLED: Duration = Duration::from_secs(2);
 

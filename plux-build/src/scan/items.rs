@@ -47,6 +47,8 @@ pub(crate) struct RawDecl {
     pub(crate) value: String,
     pub(crate) module: Vec<String>,
     pub(crate) cfg: Vec<String>,
+    /// The module of `value`'s path that `cfg` gates (see [`Declaration::cfg_module`]).
+    pub(crate) cfg_module: Option<String>,
     pub(crate) location: Location,
 }
 
@@ -88,7 +90,7 @@ pub(crate) fn extract(env: &Env, file: &Path, syntax: &syn::File, ctx: &ModCtx) 
     let cfgs = cfg::cfgs(&syntax.attrs);
     if !cfgs.test || env.include_tests {
         let mut ctx = ctx.clone();
-        ctx.cfg.extend(cfgs.predicates);
+        ctx.cfg.extend(cfgs.at(ctx.segments.len()));
         extractor.items(&syntax.items, &ctx);
     }
     extractor.out
@@ -269,13 +271,17 @@ impl Extractor<'_> {
         if self.env.check_visibility && !matches!(vis, Visibility::Public(_)) {
             self.private_item(&location, &value, &format!("{what} {ident}"));
         }
+        let Some((cfg, cfg_module)) = self.gate(ctx, &cfgs.predicates, &value, &location) else {
+            return;
+        };
         let decl = RawDecl {
             kind: Kind::Spec,
             namespace: self.arg(args.0),
             name: self.arg(args.1),
             value,
             module: ctx.segments.clone(),
-            cfg: joined(ctx, &cfgs.predicates),
+            cfg,
+            cfg_module,
             location,
         };
         self.out.decls.push(decl);
@@ -315,13 +321,18 @@ impl Extractor<'_> {
         if value.joined_to_module {
             self.reachable(ctx, &value.path, &location);
         }
+        let Some((cfg, cfg_module)) = self.gate(ctx, &cfgs.predicates, &value.path, &location)
+        else {
+            return;
+        };
         self.out.decls.push(RawDecl {
             kind: Kind::Type,
             namespace,
             name,
             value: value.path,
             module: ctx.segments.clone(),
-            cfg: joined(ctx, &cfgs.predicates),
+            cfg,
+            cfg_module,
             location,
         });
     }
@@ -344,13 +355,17 @@ impl Extractor<'_> {
         if self.env.check_visibility && !matches!(f.vis, Visibility::Public(_)) {
             self.private_item(&location, &value, &format!("fn {ident}"));
         }
+        let Some((cfg, cfg_module)) = self.gate(ctx, &cfgs.predicates, &value, &location) else {
+            return;
+        };
         self.out.decls.push(RawDecl {
             kind: Kind::Function,
             namespace,
             name,
             value,
             module: ctx.segments.clone(),
-            cfg: joined(ctx, &cfgs.predicates),
+            cfg,
+            cfg_module,
             location,
         });
     }
@@ -439,60 +454,6 @@ impl Extractor<'_> {
             },
         }
     }
-
-    /// `prefix::module::item`.
-    fn value(&self, ctx: &ModCtx, item: &str) -> String {
-        let mut parts = vec![self.env.prefix.as_str()];
-        parts.extend(ctx.segments.iter().map(String::as_str));
-        parts.push(item);
-        parts.join("::")
-    }
-
-    /// The path of an impl's self type, as the host names it.
-    fn type_value(&self, ty: &Type, ctx: &ModCtx) -> Result<TypeValue, String> {
-        let path = match ty {
-            Type::Group(g) => return self.type_value(&g.elem, ctx),
-            Type::Paren(p) => return self.type_value(&p.elem, ctx),
-            Type::Path(p) if p.qself.is_none() => &p.path,
-            _ => return Err("a plugin type must be a named type".to_owned()),
-        };
-        if path.segments.iter().any(|s| !s.arguments.is_none()) {
-            return Err("a plugin type cannot have generic arguments".to_owned());
-        }
-        let written: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        if path.leading_colon.is_some() {
-            return Ok(TypeValue {
-                path: written.join("::"),
-                joined_to_module: false,
-            });
-        }
-        let mut module = ctx.segments.clone();
-        let mut rest = written.as_slice();
-        let mut joined_to_module = true;
-        match rest.first().map(String::as_str) {
-            Some("crate") => {
-                module.clear();
-                rest = &rest[1..];
-                joined_to_module = false;
-            }
-            Some("self") => rest = &rest[1..],
-            Some("Self") => return Err("a plugin type must be named, not `Self`".to_owned()),
-            _ => {}
-        }
-        while rest.first().is_some_and(|s| s == "super") {
-            if module.pop().is_none() {
-                return Err("too many `super`s in the plugin type's path".to_owned());
-            }
-            rest = &rest[1..];
-        }
-        let mut parts = vec![self.env.prefix.clone()];
-        parts.extend(module);
-        parts.extend(rest.iter().cloned());
-        Ok(TypeValue {
-            path: parts.join("::"),
-            joined_to_module,
-        })
-    }
 }
 
 /// Finds declaration-like items nested in a block.
@@ -520,18 +481,6 @@ impl<'ast> syn::visit::Visit<'ast> for BodyItems {
         }
         syn::visit::visit_impl_item_fn(self, f);
     }
-}
-
-struct TypeValue {
-    path: String,
-    /// Relative to the impl's module (so the module's privacy matters).
-    joined_to_module: bool,
-}
-
-fn joined(ctx: &ModCtx, predicates: &[String]) -> Vec<String> {
-    let mut cfg = ctx.cfg.clone();
-    cfg.extend(predicates.iter().cloned());
-    cfg
 }
 
 /// The attributes of items that can carry declarations or modules (`None`: not looked at).

@@ -50,6 +50,9 @@
 //!   module error says which `mod` to make `pub`);
 //! - `#[cfg_attr(pred, plugin(..))]` is not a declaration; write `#[cfg(pred)]` on the item
 //!   (or an enclosing module) and `#[plugin(..)]` next to it;
+//! - the `#[cfg]`s of a plugin must be on one level of its path, the item or one enclosing
+//!   module, because generated code checks whether that one level was compiled (two levels are
+//!   an error that says so);
 //! - declarations produced by macros (`macro_rules!` bodies, other attribute macros) are not
 //!   seen, and text that only looks like one (strings, doc comments) is not one.
 //!
@@ -89,6 +92,7 @@ mod filter;
 mod items;
 mod lex;
 mod modules;
+mod paths;
 mod resolve;
 mod skim;
 mod tree;
@@ -366,6 +370,7 @@ pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
 ///     value: value.into(),
 ///     kind: Kind::Spec,
 ///     cfg: Vec::new(),
+///     cfg_module: None,
 ///     location: Location { file: PathBuf::from(file), line: 1, column: 1 },
 /// };
 /// let found = plux_build::scan::duplicates(&[decl("a.rs", "a::S3"), decl("b.rs", "b::S3")]);

@@ -37,7 +37,7 @@ impl Extractor<'_> {
         }
         let own_cfg = !cfgs.predicates.is_empty();
         let mut cfg = ctx.cfg.clone();
-        cfg.extend(cfgs.predicates);
+        cfg.extend(cfgs.at(segments.len()));
         let Ok(path_attr) = self.path_attr(&m.attrs) else {
             return None;
         };

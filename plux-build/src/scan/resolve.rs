@@ -63,6 +63,7 @@ pub(crate) fn resolve(
                 value: decl.value,
                 kind: decl.kind,
                 cfg: decl.cfg,
+                cfg_module: decl.cfg_module,
                 location: decl.location,
             });
         }

@@ -136,7 +136,7 @@ pub(crate) fn skim(
         return Ok(FileItems::default());
     }
     let mut ctx = ctx.clone();
-    ctx.cfg.extend(cfgs.predicates);
+    ctx.cfg.extend(cfgs.at(ctx.segments.len()));
     skimmer.items(&ctx, false, false)?;
     Ok(skimmer.ex.out)
 }

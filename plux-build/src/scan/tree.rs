@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::cache::{Session, Stamp};
+use super::cfg::ModCfg;
 use super::consts::Consts;
 use super::filter::Filter;
 use super::items::{self, FileItems, RawDecl};
@@ -50,8 +51,8 @@ pub(crate) struct PrivateMod {
 pub(crate) struct ModCtx {
     /// Module path below the crate root, idents as written (raw ones keep `r#`).
     pub(crate) segments: Vec<String>,
-    /// `cfg` predicates of the enclosing modules, outermost first.
-    pub(crate) cfg: Vec<String>,
+    /// `cfg` predicates of this module and the enclosing ones, outermost first.
+    pub(crate) cfg: Vec<ModCfg>,
     /// Non-`pub` modules on the way, outermost first.
     pub(crate) private: Vec<PrivateMod>,
     /// rustc's directory for child module files.

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use plux_runtime::__private::{Declared, DeclaredProbe, key};
+use plux_runtime::__private::{Declared, DeclaredProbe, NotDeclared as _, key, with_value};
 use plux_runtime::{
     BoxError, FunctionPlugin, Plugin, PluginEntry, PluginFinder, PluginManager, PluginSpec, plugin,
 };
@@ -17,7 +17,7 @@ pub struct Runtime {
 
 /// The entry generated registry code makes for an attribute-declared plugin.
 fn entry<T: Declared<KEY> + ?Sized, const KEY: u64>() -> PluginEntry {
-    DeclaredProbe::<T, KEY>::entry("").unwrap()
+    with_value(DeclaredProbe::<T, KEY>::ENTRY, "").unwrap()
 }
 
 /// The plugins of `namespace` a finder has, made by their specs, with their names.
@@ -281,8 +281,14 @@ fn a_compiled_out_function_leaves_no_plugin() {
         #[allow(unused_imports)]
         use crate::function::hooks::*;
         (
-            DeclaredProbe::<compiled_out, { key("demo.cfg", "compiled_out") }>::entry(""),
-            DeclaredProbe::<from_consts, { key("demo.consts", "renamed") }>::entry(""),
+            with_value(
+                DeclaredProbe::<compiled_out, { key("demo.cfg", "compiled_out") }>::ENTRY,
+                "",
+            ),
+            with_value(
+                DeclaredProbe::<from_consts, { key("demo.consts", "renamed") }>::ENTRY,
+                "",
+            ),
         )
     };
     assert!(absent.is_none());

@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use plux_runtime::__private::{Declared, DeclaredProbe, key};
+use plux_runtime::__private::{Declared, DeclaredProbe, key, with_value};
 use plux_runtime::{BoxError, Plugin, PluginEntry, PluginSpec, plugin};
 
 pub struct Cli {
@@ -17,7 +17,10 @@ pub trait CliPlugin: Plugin<Cli> {
 /// The spec the attribute declared for `T` under `KEY`, reached the way generated registry
 /// code reaches it.
 fn declared_spec<T: Declared<KEY> + ?Sized, const KEY: u64>() -> &'static PluginSpec<T::Interface> {
-    DeclaredProbe::<T, KEY>::entry("").unwrap().spec().unwrap()
+    with_value(DeclaredProbe::<T, KEY>::ENTRY, "")
+        .unwrap()
+        .spec()
+        .unwrap()
 }
 
 #[derive(Default)]
@@ -217,11 +220,21 @@ fn type_plugins_load_through_a_manager() {
         },
     )
     .finder(vec![
-        DeclaredProbe::<Hello, { key("my.plugins.cli", "hello") }>::entry("tests::Hello").unwrap(),
-        DeclaredProbe::<Greeter, { key("my.plugins.cli", "greeter") }>::entry("tests::Greeter")
-            .unwrap(),
-        DeclaredProbe::<Broken, { key("my.plugins.cli", "broken") }>::entry("tests::Broken")
-            .unwrap(),
+        with_value(
+            DeclaredProbe::<Hello, { key("my.plugins.cli", "hello") }>::ENTRY,
+            "tests::Hello",
+        )
+        .unwrap(),
+        with_value(
+            DeclaredProbe::<Greeter, { key("my.plugins.cli", "greeter") }>::ENTRY,
+            "tests::Greeter",
+        )
+        .unwrap(),
+        with_value(
+            DeclaredProbe::<Broken, { key("my.plugins.cli", "broken") }>::ENTRY,
+            "tests::Broken",
+        )
+        .unwrap(),
     ])
     .build();
     let commands: Vec<_> = manager.load_all().iter().map(|p| p.command()).collect();

@@ -484,3 +484,146 @@ fn fixture_lock_files_are_current() {
         );
     }
 }
+
+/// Plugins behind `#[cfg]` on the item, on an enclosing inline or file module (its `mod`
+/// item or its file's `#![cfg]`), and on an `impl` of an always-present type: each is loaded
+/// exactly when the predicate holds in its own crate, in both modes, and the build never breaks.
+#[test]
+fn plugins_behind_cfg_on_any_level_follow_their_crates_features_in_both_modes() {
+    let project = demo(9);
+    let hooks = project.read("hooks/src/lib.rs");
+    project.write(
+        "hooks/src/lib.rs",
+        &format!(
+            "{hooks}
+/// Gated on its `mod` item.
+#[cfg(feature = \"debug\")]
+pub mod diagnostics;
+
+/// Gated by its file's `#![cfg]`.
+pub mod platform;
+
+/// Gated two levels above the plugin.
+#[cfg(not(feature = \"debug\"))]
+pub mod quiet {{
+    /// The plugin's own module.
+    pub mod mode {{
+        #[plux_runtime::plugin(namespace = \"localstack.configurators\")]
+        pub fn quiet_mode(runtime: &api::Runtime) {{
+            runtime.record(\"quiet mode\");
+        }}
+    }}
+}}
+
+/// Never compiled here.
+#[cfg(windows)]
+pub mod console {{
+    #[plux_runtime::plugin(namespace = \"localstack.configurators\")]
+    pub fn win_console(_: &api::Runtime) {{}}
+}}
+"
+        ),
+    );
+    project.write(
+        "hooks/src/diagnostics.rs",
+        "#[plux_runtime::plugin(namespace = \"localstack.configurators\")]\npub fn trace_calls(runtime: &api::Runtime) {\n    runtime.record(\"calls traced\");\n}\n",
+    );
+    project.write(
+        "hooks/src/platform.rs",
+        "#![cfg(unix)]\n\n#[plux_runtime::plugin(namespace = \"localstack.configurators\")]\npub fn unix_signals(runtime: &api::Runtime) {\n    runtime.record(\"signals handled\");\n}\n",
+    );
+    let cli = project.read("cli/src/lib.rs");
+    project.write(
+        "cli/src/lib.rs",
+        &format!(
+            "{cli}
+/// `localstack trace`: the type always exists, its plugin only with `debug`.
+#[derive(Default)]
+pub struct Trace;
+
+impl Plugin<Runtime> for Trace {{}}
+
+#[cfg(feature = \"debug\")]
+#[plugin(namespace = \"localstack.plugins.cli\", name = \"trace\")]
+impl CliPlugin for Trace {{
+    fn command(&self) -> &'static str {{
+        \"trace\"
+    }}
+}}
+"
+        ),
+    );
+    let services = project.read("services/src/lib.rs");
+    project.write(
+        "services/src/lib.rs",
+        &format!(
+            "{services}
+/// Internal services, only with `debug`.
+#[cfg(feature = \"debug\")]
+pub mod internal {{
+    use super::*;
+
+    /// An echo service.
+    pub static ECHO: PluginSpec<dyn ServicePlugin> =
+        PluginSpec::new(\"localstack.plugins.services\", \"echo\", || Box::new(Service::new(\"echo\")));
+}}
+"
+        ),
+    );
+    for package in ["cli", "services"] {
+        project.edit(
+            format!("{package}/Cargo.toml"),
+            "[dependencies]",
+            "[features]\ndebug = []\n\n[dependencies]",
+        );
+    }
+    for host in ["host", "host-buildrs"] {
+        project.edit(
+            format!("{host}/Cargo.toml"),
+            "debug = [\"hooks/debug\"]",
+            "debug = [\"hooks/debug\", \"cli/debug\", \"services/debug\"]",
+        );
+    }
+    entrypoints(&project);
+    let index = project.read("hooks/plux.json");
+    for line in [
+        "\"trace_calls=hooks::diagnostics::trace_calls [fn, cfg(feature = \\\"debug\\\") on hooks::diagnostics]\"",
+        "\"unix_signals=hooks::platform::unix_signals [fn, cfg(unix) on hooks::platform]\"",
+        "\"quiet_mode=hooks::quiet::mode::quiet_mode [fn, cfg(not(feature = \\\"debug\\\")) on hooks::quiet]\"",
+    ] {
+        assert!(index.contains(line), "{line} in\n{index}");
+    }
+    assert!(
+        project
+            .read("cli/plux.json")
+            .contains("\"trace=cli::Trace [type, cfg(feature = \\\"debug\\\")]\""),
+        "{}",
+        project.read("cli/plux.json")
+    );
+
+    let _guard = lock();
+    for host in ["host", "host-buildrs"] {
+        let plain = outcomes(&run(&project, host, &[]));
+        let debug = outcomes(&run(&project, host, &["debug"]));
+        let has = |list: &[String], id: &str| list.iter().any(|l| l == &format!("loaded {id}"));
+        for (id, without, with) in [
+            ("localstack.configurators:trace_calls", false, true),
+            ("localstack.configurators:quiet_mode", true, false),
+            ("localstack.configurators:unix_signals", true, true),
+            ("localstack.configurators:win_console", false, false),
+            ("localstack.plugins.cli:trace", false, true),
+            ("localstack.plugins.services:echo", false, true),
+        ] {
+            assert_eq!(
+                has(&plain, id),
+                without,
+                "{host} without `debug`, {id}: {plain:?}"
+            );
+            assert_eq!(
+                has(&debug, id),
+                with,
+                "{host} with `debug`, {id}: {debug:?}"
+            );
+        }
+    }
+}

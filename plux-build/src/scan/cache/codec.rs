@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Kind, Location};
+use crate::scan::cfg::ModCfg;
 use crate::scan::consts::Consts;
 use crate::scan::items::{Arg, Child, FileItems, RawDecl};
 use crate::scan::tree::{ModCtx, PrivateMod};
@@ -91,7 +92,10 @@ pub(super) fn get_location(r: &mut Reader) -> Option<Location> {
 
 pub(super) fn put_ctx(w: &mut Writer, ctx: &ModCtx) {
     w.strs(&ctx.segments);
-    w.strs(&ctx.cfg);
+    w.vec(&ctx.cfg, |w, c| {
+        w.usize(c.depth);
+        w.str(&c.predicate);
+    });
     w.vec(&ctx.private, |w, m| {
         w.str(&m.name);
         w.str(&m.path);
@@ -105,7 +109,12 @@ pub(super) fn put_ctx(w: &mut Writer, ctx: &ModCtx) {
 pub(super) fn get_ctx(r: &mut Reader) -> Option<ModCtx> {
     Some(ModCtx {
         segments: r.strs()?,
-        cfg: r.strs()?,
+        cfg: r.vec(|r| {
+            Some(ModCfg {
+                depth: r.usize()?,
+                predicate: r.str()?,
+            })
+        })?,
         private: r.vec(|r| {
             Some(PrivateMod {
                 name: r.str()?,
@@ -166,6 +175,7 @@ pub(super) fn put_decl(w: &mut Writer, d: &RawDecl) {
     w.str(&d.value);
     w.strs(&d.module);
     w.strs(&d.cfg);
+    w.opt(d.cfg_module.as_ref(), |w, s| w.str(s));
     put_location(w, &d.location);
 }
 
@@ -182,6 +192,7 @@ pub(super) fn get_decl(r: &mut Reader) -> Option<RawDecl> {
         value: r.str()?,
         module: r.strs()?,
         cfg: r.strs()?,
+        cfg_module: r.opt(|r| r.str())?,
         location: get_location(r)?,
     })
 }
