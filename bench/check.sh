@@ -7,6 +7,9 @@
 #   bench/check.sh DIR             # also a real cargo workspace at DIR (read-only but for
 #                                  # DIR/target/plux, the scan cache)
 #   RUNS=9 bench/check.sh
+#   BEFORE=path/to/older/cargo-plux bench/check.sh   # also that build, in the same rounds
+#                                  # (its scan cache in DIR/target/plux-before: the two builds
+#                                  # would take each other's cache for a foreign one)
 #
 # Figures per workspace:
 #   meta          cargo metadata --format-version 1 --no-deps (the baseline of the check goals)
@@ -28,8 +31,11 @@ if [[ ! -f $GEN/.generated-v1 ]]; then
     python3 bench/gen_workspace.py "$GEN"
     touch "$GEN/.generated-v1"
 fi
-cargo build --release --quiet -p cargo-plux
-PLUX=$PWD/target/release/cargo-plux
+# PLUX=path/to/cargo-plux measures another build (say, of an earlier commit) the same way.
+if [[ -z ${PLUX:-} ]]; then
+    cargo build --release --quiet -p cargo-plux
+    PLUX=$PWD/target/release/cargo-plux
+fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
@@ -50,20 +56,31 @@ bench() {
     echo "   plugins found: $("$PLUX" plux discover "${ws[@]}" 2>/dev/null | grep -c '=' || true); edited file: $edit"
     declare -A t=()
     local -a names=(meta rg discover-cold discover-warm check-nocache check-noop check-edit)
+    local -a plux_names=("${names[@]:2}")
+    [[ -n ${BEFORE:-} ]] && names+=("${plux_names[@]/#/before:}")
     for n in "${names[@]}"; do t[$n]=""; done
+    # The plux figures of one build: `plux_round PREFIX BINARY CACHE [VAR=VALUE..]`.
+    plux_round() {
+        local p=$1 bin=$2 c=$3; shift 3
+        rm -rf "$c"
+        t[${p}discover-cold]+="$(wall env "$@" "$bin" plux discover "${ws[@]}") "
+        t[${p}discover-warm]+="$(wall env "$@" "$bin" plux discover "${ws[@]}") "
+        rm -rf "$c"
+        t[${p}check-nocache]+="$(wall env "$@" "$bin" plux entrypoints --check "${ws[@]}") "
+        t[${p}check-noop]+="$(wall env "$@" "$bin" plux entrypoints --check "${ws[@]}") "
+        printf '// edit %s%s\n' "$p" "$i" >> "$edit"
+        t[${p}check-edit]+="$(wall env "$@" "$bin" plux entrypoints --check "${ws[@]}") "
+    }
     wall cargo metadata --format-version 1 --no-deps --manifest-path "$manifest" >/dev/null   # warm-up
     wall rg -l plugin "$dir" >/dev/null
     for ((i = 0; i < RUNS; i++)); do
         t[meta]+="$(wall cargo metadata --format-version 1 --no-deps --manifest-path "$manifest") "
         t[rg]+="$(wall rg -l plugin "$dir") "
-        rm -rf "$cache"
-        t[discover-cold]+="$(wall "$PLUX" plux discover "${ws[@]}") "
-        t[discover-warm]+="$(wall "$PLUX" plux discover "${ws[@]}") "
-        rm -rf "$cache"
-        t[check-nocache]+="$(wall "$PLUX" plux entrypoints --check "${ws[@]}") "
-        t[check-noop]+="$(wall "$PLUX" plux entrypoints --check "${ws[@]}") "
-        printf '// edit %s\n' "$i" >> "$edit"
-        t[check-edit]+="$(wall "$PLUX" plux entrypoints --check "${ws[@]}") "
+        plux_round "" "$PLUX" "$cache"
+        if [[ -n ${BEFORE:-} ]]; then
+            plux_round before: "$BEFORE" "$dir/target/plux-before/plux/scan-cache-v1" \
+                CARGO_TARGET_DIR="$dir/target/plux-before"
+        fi
     done
     cp "$ORIGINAL" "$EDITED"; rm -f "$ORIGINAL"; trap - EXIT
     rm -rf "$cache"
@@ -80,6 +97,13 @@ bench() {
     echo "   check-noop / metadata:           $(ratio "${m[check-noop]}" "${m[meta]}")   (goal <= 1.5)"
     echo "   check-edit / metadata:           $(ratio "${m[check-edit]}" "${m[meta]}")   (goal <= 1.7)"
     echo "   check-nocache / metadata:        $(ratio "${m[check-nocache]}" "${m[meta]}")   (the cache's effect: check-nocache / check-noop = $(ratio "${m[check-nocache]}" "${m[check-noop]}"))"
+    if [[ -n ${BEFORE:-} ]]; then
+        echo "   BEFORE ($BEFORE), same rounds:"
+        echo "   discover-cold / (metadata + rg): $(ratio "${m[before:discover-cold]}" "$base")"
+        echo "   check-noop / metadata:           $(ratio "${m[before:check-noop]}" "${m[meta]}")"
+        echo "   check-edit / metadata:           $(ratio "${m[before:check-edit]}" "${m[meta]}")"
+        rm -rf "$dir/target/plux-before"
+    fi
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -11,8 +11,11 @@ RUNS=${RUNS:-7}
 WORK=$PWD/bench/work/python
 VENV=$PWD/bench/work/venv
 [[ -x $VENV/bin/python ]] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q plux; }
-cargo build --release --quiet -p cargo-plux
-PLUX=$PWD/target/release/cargo-plux
+# PLUX=path/to/cargo-plux measures another build (say, of an earlier commit) the same way.
+if [[ -z ${PLUX:-} ]]; then
+    cargo build --release --quiet -p cargo-plux
+    PLUX=$PWD/target/release/cargo-plux
+fi
 
 if [[ ! -f $WORK/.generated-v1 ]]; then
     rm -rf "$WORK"

@@ -125,8 +125,19 @@ fn scan_package_in(
 /// Per-file results are cached in `<target-dir>/plux/scan-cache-v1` ([`scan::Cache`]); the
 /// cache only saves time, it never changes what is found.
 pub fn scan_workspace(options: &Options) -> Result<(Workspace, Vec<PackageScan>)> {
+    // Reading the scan cache and checking what it depends on takes about as long as
+    // `cargo metadata`, and needs only the target directory: where it most likely is.
+    let prefetch = likely_target_dir(&options.selection).and_then(|dir| {
+        std::thread::Builder::new()
+            .name("plux-prefetch".into())
+            .spawn(move || scan::Cache::in_target_dir(&dir).prefetch())
+            .ok()
+    });
     let workspace = Workspace::load(&options.selection)?;
-    let cache = scan::Cache::in_target_dir(&workspace.target_dir);
+    let mut cache = scan::Cache::in_target_dir(&workspace.target_dir);
+    if let Some(prefetched) = prefetch.and_then(|thread| thread.join().ok()) {
+        cache = cache.with(prefetched);
+    }
     let scans = scan::on_scan_threads(|| {
         workspace
             .packages
@@ -135,6 +146,29 @@ pub fn scan_workspace(options: &Options) -> Result<(Workspace, Vec<PackageScan>)
             .collect::<Result<Vec<_>>>()
     })?;
     Ok((workspace, scans))
+}
+
+/// The target directory `cargo metadata` will most likely report, found without it: cargo's
+/// environment variables, else the nearest `target` directory above the manifest that holds a
+/// scan cache. A wrong guess only loses time ([`scan::Cache::with`] checks it).
+fn likely_target_dir(selection: &Selection) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    let configured =
+        std::env::var_os("CARGO_TARGET_DIR").or_else(|| std::env::var_os("CARGO_BUILD_TARGET_DIR"));
+    if let Some(dir) = configured {
+        return Some(cwd.join(dir));
+    }
+    let manifest = cwd.join(
+        selection
+            .manifest_path
+            .as_deref()
+            .unwrap_or("Cargo.toml".as_ref()),
+    );
+    manifest
+        .ancestors()
+        .skip(1)
+        .map(|dir| dir.join("target"))
+        .find(|dir| scan::Cache::in_target_dir(dir).dir().is_dir())
 }
 
 fn fail_on_errors(diagnostics: Vec<Diagnostic>) -> Result<Vec<Diagnostic>> {
@@ -228,7 +262,14 @@ pub fn entrypoints_crashing(
         diagnostics.extend(scan.diagnostics.iter().cloned());
         let index = scan.index();
         let path = scan.package.index_path();
-        if let Err(resolved) = index::resolve_inside(&scan.package.root, "plux.json".as_ref()) {
+        // Only a symlink can lead outside the package (one `lstat`, where resolving the
+        // package directory costs a `readlink` per component).
+        let found = std::fs::symlink_metadata(&path).ok();
+        if found
+            .as_ref()
+            .is_some_and(|meta| meta.file_type().is_symlink())
+            && let Err(resolved) = index::resolve_inside(&scan.package.root, "plux.json".as_ref())
+        {
             return Err(Error::Config(format!(
                 "`{}` leads to `{}`, outside package `{}`; replace the symlink with a regular file",
                 path.display(),
@@ -236,7 +277,11 @@ pub fn entrypoints_crashing(
                 scan.package.name
             )));
         }
-        if !index.is_empty() || path.exists() {
+        let exists = match &found {
+            Some(meta) if meta.file_type().is_symlink() => path.exists(),
+            found => found.is_some(),
+        };
+        if !index.is_empty() || exists {
             plugins += index.len();
             planned.push((path, index.render()));
         }
@@ -407,5 +452,7 @@ pub fn show(selection: &Selection) -> Result<(Vec<Shown>, Vec<Diagnostic>)> {
     Ok((shown, fail_on_errors(diagnostics)?))
 }
 
+#[cfg(test)]
+mod cache_tests;
 #[cfg(test)]
 mod tests;

@@ -422,3 +422,138 @@ fn build_script_mode_caches_scans_in_out_dir_and_reuses_them() {
     assert_eq!(fs::read_to_string(&cold.registry).unwrap(), warm);
     assert_ne!(cache_state(&cache), cached);
 }
+
+#[cfg(unix)]
+#[test]
+fn file_replaced_with_same_size_and_mtime_is_seen() {
+    // A new inode (an editor's save-by-rename) with the old size and mtime: the memo of the
+    // whole crate and the file's record must both see it.
+    let krate = Crate::new();
+    krate.settle();
+    let before = krate.check();
+    let path = krate.dir.path().join("src/services.rs");
+    let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+    let staged = krate.dir.path().join("services.rs.new");
+    fs::write(&staged, SERVICES.replace("\"s3\"", "\"s7\"")).unwrap();
+    set_mtime(&staged, mtime);
+    fs::rename(&staged, &path).unwrap();
+    assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+    let after = krate.check();
+    assert_ne!(after, before);
+    assert!(after.declarations.iter().any(|d| d.name == "s7"));
+}
+
+#[test]
+fn a_missing_path_file_that_appears_is_seen() {
+    // A `#[path]` module whose file (and directory) is missing: an error that the cache must
+    // not keep once the file appears.
+    let krate = Crate::new();
+    krate.write(
+        "src/lib.rs",
+        &format!("{LIB}#[path = \"later/gone.rs\"]\npub mod gone;\n"),
+    );
+    krate.settle();
+    let missing = krate.check();
+    assert!(
+        missing
+            .diagnostics
+            .iter()
+            .any(|d| d.message == "file not found for module `gone`"),
+        "{:?}",
+        missing.diagnostics
+    );
+    krate.write(
+        "src/later/gone.rs",
+        "#[plugin(namespace = \"demo.late\")]\npub fn back() {}\n",
+    );
+    krate.settle();
+    let found = krate.check();
+    assert!(found.declarations.iter().any(|d| d.name == "back"));
+    assert!(
+        !found
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("`gone`"))
+    );
+}
+
+#[test]
+fn an_unchanged_crate_is_not_rewritten_and_a_touched_one_is_checked() {
+    let krate = Crate::new();
+    krate.settle();
+    let expected = krate.check();
+    let cache = krate.cache();
+    let state = cache_state(cache.dir());
+    // Warm runs re-use the whole crate: the cache file keeps its bytes and mtime.
+    assert_eq!(krate.cached(), expected);
+    assert_eq!(cache_state(cache.dir()), state);
+    // Touching a file (same content, new mtime) costs a hash, not a different result.
+    set_mtime(
+        &krate.dir.path().join("src/hooks/mod.rs"),
+        SystemTime::now() - Duration::from_secs(60),
+    );
+    assert_eq!(krate.check(), expected);
+}
+
+/// The cache files a cold cached scan with `threads` scan threads writes, and its output.
+#[cfg(feature = "parallel")]
+fn cached_on(threads: usize, krate: &Crate) -> (ScanOutput, Vec<Vec<u8>>) {
+    let _ = fs::remove_dir_all(krate.cache().dir());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let out = pool.install(|| krate.cached());
+    let files = cache_state(krate.cache().dir())
+        .into_iter()
+        .map(|(_, bytes, _)| bytes)
+        .collect();
+    (out, files)
+}
+
+#[cfg(feature = "parallel")]
+#[test]
+fn cache_files_do_not_depend_on_thread_count() {
+    let krate = Crate::new();
+    let mut lib = String::from(LIB);
+    for m in 0..40 {
+        lib.push_str(&format!("pub mod gen{m:02};\n"));
+        krate.write(
+            &format!("src/gen{m:02}.rs"),
+            &format!(
+                "pub const N{m}: &str = \"n{m}\";\n#[plugin(namespace = \"gen\", name = N{m})]\npub fn f() {{}}\n{FILLER}"
+            ),
+        );
+    }
+    krate.write("src/lib.rs", &lib);
+    krate.settle();
+    let (one, one_files) = cached_on(1, &krate);
+    let (two, two_files) = cached_on(2, &krate);
+    assert_eq!(one, krate.fresh());
+    assert_eq!(one, two);
+    assert_eq!(one_files, two_files, "byte-identical cache files");
+    // And the memo they hold gives the same result again.
+    assert_eq!(krate.cached(), one);
+    assert_eq!(one.declarations.len(), 44);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_module_file_whose_target_goes_is_seen() {
+    // Removing a link's target changes no directory the link is in: the cache must not take
+    // the link's directory as proof that the module file is still there.
+    let krate = Crate::new();
+    krate.write(
+        "shared/linked.rs",
+        "#[plugin(namespace = \"demo.link\")]\npub fn linked() {}\n",
+    );
+    let root = krate.dir.path();
+    std::os::unix::fs::symlink(root.join("shared/linked.rs"), root.join("src/linked.rs")).unwrap();
+    krate.write("src/lib.rs", &format!("{LIB}pub mod linked;\n"));
+    krate.settle();
+    let before = krate.check();
+    assert!(before.declarations.iter().any(|d| d.name == "linked"));
+    fs::remove_file(root.join("shared/linked.rs")).unwrap();
+    let after = krate.check();
+    assert!(!after.declarations.iter().any(|d| d.name == "linked"));
+}

@@ -6,6 +6,15 @@ use super::*;
 
 /// A one-package workspace in a temp dir with one spec plugin.
 fn workspace() -> (tempfile::TempDir, Options) {
+    package(&[(
+        "src/lib.rs",
+        "pub static S3: PluginSpec<dyn S> = PluginSpec::new(\"ns\", \"s3\", f);\n",
+    )])
+}
+
+/// A package `my-svc` (its own workspace) in a temp dir with `files`, and the options that
+/// select it.
+pub(super) fn package(files: &[(&str, &str)]) -> (tempfile::TempDir, Options) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     fs::write(
@@ -13,12 +22,11 @@ fn workspace() -> (tempfile::TempDir, Options) {
         "[package]\nname = \"my-svc\"\nversion = \"0.1.0\"\nedition = \"2024\"\n[workspace]\n",
     )
     .unwrap();
-    fs::create_dir(root.join("src")).unwrap();
-    fs::write(
-        root.join("src/lib.rs"),
-        "pub static S3: PluginSpec<dyn S> = PluginSpec::new(\"ns\", \"s3\", f);\n",
-    )
-    .unwrap();
+    for (path, text) in files {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
     let options = Options {
         selection: Selection {
             manifest_path: Some(root.join("Cargo.toml")),

@@ -1,22 +1,28 @@
 //! The incremental scan cache: what each file yielded, re-used while the file is unchanged.
 //!
-//! One cache file per crate target and scan options, under [`Cache`]'s directory. A record
-//! is keyed by the file's path, a hash of everything else its result depends on (the module
-//! context, the options, the plux version and build) and a hash of its content (xxh3-128). A
-//! record is re-used when:
+//! One cache file per crate target and scan options, under [`Cache`]'s directory, holding:
 //!
-//! - its context hash matches, and
-//! - the file's stat stamp (size, mtime, ctime, inode) matches one recorded when the file was
-//!   already more than [`SETTLED`] old (so a later write within the same timestamp tick cannot
-//!   hide), or else the content read now has the recorded hash, and
-//! - every path probed for a module file (`mod x;` → `x.rs`, `x/mod.rs`) still is or is not
-//!   a file as recorded.
+//! - a memo of the whole target (see `memo`): what its walk collected, with the stat stamp of
+//!   every file read and of every directory covering a module-file probe. While none changed,
+//!   the target costs one `stat` each and nothing else (no record is decoded, no tree walked);
+//! - one record per file, for the walk after a change. A record is keyed by the file's path,
+//!   a hash of everything else its result depends on (the module context, the options, the
+//!   plux version and build) and a hash of its content (xxh3-128), and re-used when:
+//!   - its context hash matches, and
+//!   - the file's stat stamp (size, mtime, ctime, inode) matches one recorded when the file
+//!     was already more than [`SETTLED`] old (so a later write within the same timestamp tick
+//!     cannot hide), or else the content read now has the recorded hash, and
+//!   - every path probed for a module file (`mod x;` → `x.rs`, `x/mod.rs`) still is or is
+//!     not a file as recorded.
 //!
 //! A cache file whose magic, build (plux version, record format, and the running executable's
 //! stamp) or checksum differs, or that does not decode, is ignored and rewritten; errors
 //! writing it are ignored too: the cache never changes a result and never fails a scan. Files
 //! are replaced atomically (a temporary file renamed), and only the records a scan used are
 //! kept, so the cache holds one file per target and set of options.
+//!
+//! `Cache::prefetch` reads every cache file of a directory and checks the memos in them ahead
+//! of the scans (`cargo plux` does it while `cargo metadata` runs).
 
 use std::collections::HashMap;
 use std::fs;
@@ -24,21 +30,28 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
 
 use super::items::FileItems;
-use super::tree::ModCtx;
+use super::tree::{Collected, ModCtx};
 
+mod ahead;
 mod codec;
+mod memo;
+mod stamp;
 
+pub(crate) use ahead::Prefetched;
 use codec::{Reader, Writer, get_items, path_bytes, put_ctx, put_items};
+use memo::{Deps, Memo};
+pub(crate) use stamp::Stamp;
+use stamp::{cover, unchanged};
 
 const MAGIC: &[u8; 8] = b"PLUXSCAN";
 /// The record layout; bump on any change to what is stored or how results are computed.
-const FORMAT: u64 = 2;
+const FORMAT: u64 = 3;
 /// How old a file's mtime must be for its stat stamp to be trusted next time.
 const SETTLED: Duration = Duration::from_secs(2);
 
@@ -51,15 +64,27 @@ const SETTLED: Duration = Duration::from_secs(2);
 /// let cache = Cache::in_target_dir(std::path::Path::new("target"));
 /// assert!(cache.dir().ends_with("plux/scan-cache-v1"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Cache {
     dir: PathBuf,
+    prefetched: Option<Arc<Prefetched>>,
 }
+
+impl PartialEq for Cache {
+    fn eq(&self, other: &Self) -> bool {
+        self.dir == other.dir
+    }
+}
+
+impl Eq for Cache {}
 
 impl Cache {
     /// A cache in `dir` (created on first write).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            dir: dir.into(),
+            prefetched: None,
+        }
     }
 
     /// The cache of a cargo target directory: `target_dir/plux/scan-cache-v1`.
@@ -80,21 +105,75 @@ impl Cache {
         hasher.update(seed);
         hasher.update(build_id());
         let seed = hasher.digest128();
-        let (buf, old) = fs::read(&file)
-            .ok()
-            .and_then(|buf| {
-                let old = load(&buf)?;
-                Some((buf, old))
-            })
-            .unwrap_or_default();
+        let ahead = self
+            .prefetched
+            .as_ref()
+            .and_then(|p| lock(&p.files).remove(&file));
+        let memo_stale = matches!(ahead, Some(None));
+        let fresh = ahead.flatten().filter(|(memo_seed, _)| *memo_seed == seed);
+        // A fresh memo needs nothing else from the file.
+        let (buf, header) = match fresh {
+            Some(_) => (Vec::new(), Header::default()),
+            None => fs::read(&file)
+                .ok()
+                .and_then(|buf| {
+                    let header = Header::parse(&buf)?;
+                    Some((buf, header))
+                })
+                .unwrap_or_default(),
+        };
         Session {
             file,
             seed,
+            header,
             buf,
-            old,
+            fresh: Mutex::new(fresh.map(|(_, collected)| collected)),
+            memo_stale,
+            old: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             dirty: AtomicBool::new(false),
+            deps: Mutex::new(Deps::default()),
+            memo: Mutex::new(None),
+            memo_hit: AtomicBool::new(false),
+            stored: Mutex::new(Vec::new()),
+            links: Mutex::new(HashMap::new()),
         }
+    }
+}
+
+/// Where the parts of a valid cache file are.
+#[derive(Debug, Default)]
+struct Header {
+    /// The memo (empty: none).
+    memo: Range<usize>,
+    /// The record count, and where the records start.
+    count: u64,
+    records: usize,
+    /// The end of the records (the checksum follows).
+    end: usize,
+}
+
+impl Header {
+    /// The layout of `buf`; `None` when it is not a valid cache file of this build.
+    fn parse(buf: &[u8]) -> Option<Self> {
+        let (body, sum) = buf.split_at_checked(buf.len().checked_sub(8)?)?;
+        if xxh3_64(body).to_le_bytes() != sum {
+            return None;
+        }
+        let mut r = Reader::new(body);
+        if r.take(MAGIC.len())? != MAGIC || r.part().and_then(|id| body.get(id)) != Some(build_id())
+        {
+            return None;
+        }
+        let memo = r.part()?;
+        r.take(8)?; // the memo's own checksum (see `read_memo`), covered by the file's
+        let count = r.u64()?;
+        Some(Self {
+            memo,
+            count,
+            records: r.pos,
+            end: body.len(),
+        })
     }
 }
 
@@ -117,73 +196,6 @@ fn build_id() -> &'static [u8] {
         }
         w.buf
     })
-}
-
-/// A file's stat figures; equal stamps mean an unchanged file when the stamp was settled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Stamp {
-    len: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
-    ino: u64,
-    dev: u64,
-}
-
-impl Stamp {
-    /// The stamp of `meta`, `None` when the file changed too recently to trust it.
-    pub(crate) fn of(meta: &fs::Metadata) -> Option<Self> {
-        let modified = meta.modified().ok()?;
-        let age = SystemTime::now().duration_since(modified).ok()?;
-        if age < SETTLED {
-            return None;
-        }
-        Some(Self::raw(meta, modified))
-    }
-
-    #[cfg(unix)]
-    fn raw(meta: &fs::Metadata, _: SystemTime) -> Self {
-        use std::os::unix::fs::MetadataExt;
-        Self {
-            len: meta.len(),
-            mtime: (meta.mtime(), meta.mtime_nsec()),
-            ctime: (meta.ctime(), meta.ctime_nsec()),
-            ino: meta.ino(),
-            dev: meta.dev(),
-        }
-    }
-
-    #[cfg(not(unix))]
-    fn raw(meta: &fs::Metadata, modified: SystemTime) -> Self {
-        let since = modified
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default();
-        Self {
-            len: meta.len(),
-            mtime: (since.as_secs() as i64, i64::from(since.subsec_nanos())),
-            ctime: (0, 0),
-            ino: 0,
-            dev: 0,
-        }
-    }
-
-    fn put(&self, w: &mut Writer) {
-        w.u64(self.len);
-        for v in [self.mtime.0, self.mtime.1, self.ctime.0, self.ctime.1] {
-            w.i64(v);
-        }
-        w.u64(self.ino);
-        w.u64(self.dev);
-    }
-
-    fn get(r: &mut Reader) -> Option<Self> {
-        Some(Self {
-            len: r.u64()?,
-            mtime: (r.i64()?, r.i64()?),
-            ctime: (r.i64()?, r.i64()?),
-            ino: r.u64()?,
-            dev: r.u64()?,
-        })
-    }
 }
 
 /// A loaded record: its fixed fields, and where the others are in the loaded file (decoded
@@ -217,22 +229,89 @@ enum Saved {
 pub(crate) struct Session {
     file: PathBuf,
     seed: u128,
+    /// The loaded file (empty when there was none, or it was not valid) and its layout.
     buf: Vec<u8>,
-    old: HashMap<u64, Old>,
+    header: Header,
+    /// What the memo held if it was found fresh ahead of time ([`Cache::prefetch`]), or
+    /// whether it was found stale then.
+    fresh: Mutex<Option<Collected>>,
+    memo_stale: bool,
+    /// The records, indexed on first use.
+    old: OnceLock<HashMap<u64, Old>>,
     used: Mutex<Vec<(PathBuf, Saved)>>,
     dirty: AtomicBool,
+    /// What the walk's result depends on, and the memo made of it.
+    deps: Mutex<Deps>,
+    memo: Mutex<Option<Vec<u8>>>,
+    memo_hit: AtomicBool,
+    /// Records begun by [`Session::store`], and what the walk learnt about symlinks.
+    stored: Mutex<Vec<Stored>>,
+    links: Mutex<HashMap<PathBuf, bool>>,
+}
+
+/// A record [`Session::store`] began: everything but its cover.
+struct Stored {
+    path: PathBuf,
+    context: u128,
+    hash: u128,
+    stamp: Option<Stamp>,
+    probes: Vec<(PathBuf, bool)>,
+    /// The encoded result.
+    result: Vec<u8>,
 }
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("file", &self.file)
-            .field("records", &self.old.len())
+            .field("records", &self.header.count)
             .finish_non_exhaustive()
     }
 }
 
 impl Session {
+    /// The whole walk's result, if the memo holds it and nothing it depends on changed.
+    pub(crate) fn memo(&self) -> Option<Collected> {
+        let collected = match lock(&self.fresh).take() {
+            Some(collected) => collected,
+            None if self.memo_stale => return None,
+            None => {
+                let memo = Memo::decode(self.buf().get(self.header.memo.clone())?)?;
+                if memo.seed != self.seed || !memo.fresh() {
+                    return None;
+                }
+                memo.collected()?
+            }
+        };
+        self.memo_hit.store(true, Ordering::Relaxed);
+        Some(collected)
+    }
+
+    /// Makes the memo of a walk that collected `collected` (kept if every file's result was
+    /// recorded with a settled stamp).
+    pub(crate) fn remember(&self, collected: &Collected) {
+        self.finish_stored();
+        let deps = std::mem::take(&mut *lock(&self.deps));
+        let memo = memo::encode(self.seed, deps, collected);
+        *lock(&self.memo) = memo;
+    }
+
+    /// Notes that a file's result was not recorded (it could not be read, or is in a module
+    /// cycle): the walk cannot be memoized.
+    pub(crate) fn unrecorded(&self) {
+        lock(&self.deps).broken = true;
+    }
+
+    /// The loaded file's bytes (empty without a valid one).
+    fn buf(&self) -> &[u8] {
+        &self.buf
+    }
+
+    fn old(&self) -> &HashMap<u64, Old> {
+        self.old
+            .get_or_init(|| load(self.buf(), &self.header).unwrap_or_default())
+    }
+
     /// The hash of everything a file's result depends on besides its content and probes.
     pub(crate) fn context(&self, path: &Path, ctx: &ModCtx) -> u128 {
         let mut w = Writer::default();
@@ -240,6 +319,26 @@ impl Session {
         w.path(path);
         put_ctx(&mut w, ctx);
         xxh3_128(&w.buf)
+    }
+
+    /// Notes what the result of `path` depends on, for the memo.
+    fn depend(
+        &self,
+        path: &Path,
+        stamp: Option<Stamp>,
+        probes: &[(PathBuf, bool)],
+        cover: Option<&[(PathBuf, Stamp)]>,
+    ) {
+        let mut deps = lock(&self.deps);
+        let Some(stamp) = stamp else {
+            deps.broken = true;
+            return;
+        };
+        deps.files.push((path.to_path_buf(), stamp));
+        match cover {
+            Some(dirs) => deps.dirs.extend_from_slice(dirs),
+            None => deps.probes.extend_from_slice(probes),
+        }
     }
 
     /// The cached result of `path`, if still valid. `bytes` gets the file's content when it
@@ -251,8 +350,8 @@ impl Session {
         stamp: Option<Stamp>,
         bytes: &mut Option<Vec<u8>>,
     ) -> Option<FileItems> {
-        let old = self.old.get(&path_key(path)?)?;
-        if old.context != context || self.buf.get(old.path.clone()) != path_bytes(path) {
+        let old = self.old().get(&path_key(path)?)?;
+        if old.context != context || self.buf().get(old.path.clone()) != path_bytes(path) {
             return None;
         }
         let settled = stamp.is_some() && stamp == old.stamp;
@@ -264,31 +363,38 @@ impl Session {
                 return None;
             }
         }
-        let part = |range: &Range<usize>| self.buf.get(range.clone()).map(Reader::new);
+        let part = |range: &Range<usize>| self.buf().get(range.clone()).map(Reader::new);
         let old_cover = part(&old.cover)?.opt(|r| r.vec(|r| Some((r.path()?, Stamp::get(r)?))))?;
         let covered = old_cover.as_deref().is_some_and(unchanged);
         let probes = part(&old.probes)?.vec(|r| Some((r.path()?, r.bool()?)))?;
         if !covered && probes.iter().any(|(p, was)| p.is_file() != *was) {
             return None;
         }
-        let items = get_items(&mut Reader::new(self.buf.get(old.result.clone())?))?;
+        let items = get_items(&mut Reader::new(self.buf().get(old.result.clone())?))?;
         let new_cover = match covered {
             true => None,
-            false => cover(&probes),
+            false => cover(&probes, &HashMap::new()),
         };
+        let cover = new_cover.as_deref().or(old_cover.as_deref());
         let saved = if (settled || stamp.is_none()) && new_cover.is_none() {
             Saved::Old(old.record.clone())
         } else {
             self.dirty.store(true, Ordering::Relaxed);
-            let cover = new_cover.as_deref().or(old_cover.as_deref());
             let hash = old.hash;
-            Saved::New(record(path, context, hash, stamp, &probes, cover, &items)?)
+            let result = self.buf().get(old.result.clone())?;
+            Saved::New(record(path, context, hash, stamp, &probes, cover, result)?)
         };
-        self.lock().push((path.to_path_buf(), saved));
+        let proof = match covered {
+            true => old_cover.as_deref(),
+            false => new_cover.as_deref(),
+        };
+        self.depend(path, stamp, &probes, proof);
+        lock(&self.used).push((path.to_path_buf(), saved));
         Some(items)
     }
 
-    /// Records what `path` (content `bytes`) yielded.
+    /// Records what `path` (content `bytes`) yielded. The record is finished in
+    /// [`Session::remember`], once the walk knows which module files are symlinks.
     pub(crate) fn store(
         &self,
         path: &Path,
@@ -297,35 +403,67 @@ impl Session {
         bytes: &[u8],
         items: &FileItems,
     ) {
-        let hash = xxh3_128(bytes);
-        let cover = cover(&items.probes);
-        let rec = record(
-            path,
+        let mut result = Writer::default();
+        put_items(&mut result, items);
+        if result.failed {
+            self.unrecorded();
+            return;
+        }
+        lock(&self.stored).push(Stored {
+            path: path.to_path_buf(),
             context,
-            hash,
+            hash: xxh3_128(bytes),
             stamp,
-            &items.probes,
-            cover.as_deref(),
-            items,
-        );
-        if let Some(rec) = rec {
-            self.dirty.store(true, Ordering::Relaxed);
-            self.lock().push((path.to_path_buf(), Saved::New(rec)));
+            probes: items.probes.clone(),
+            result: result.buf,
+        });
+    }
+
+    /// Notes whether a file the walk reached is a symlink (so that a probe that found it
+    /// needs no `lstat` of its own).
+    pub(crate) fn reached(&self, path: &Path, symlink: bool) {
+        lock(&self.links).insert(path.to_path_buf(), symlink);
+    }
+
+    /// Finishes the records [`Session::store`] began.
+    fn finish_stored(&self) {
+        let stored = std::mem::take(&mut *lock(&self.stored));
+        let links = std::mem::take(&mut *lock(&self.links));
+        for s in stored {
+            let cover = cover(&s.probes, &links);
+            let rec = record(
+                &s.path,
+                s.context,
+                s.hash,
+                s.stamp,
+                &s.probes,
+                cover.as_deref(),
+                &s.result,
+            );
+            match rec {
+                Some(rec) => {
+                    self.depend(&s.path, s.stamp, &s.probes, cover.as_deref());
+                    self.dirty.store(true, Ordering::Relaxed);
+                    lock(&self.used).push((s.path, Saved::New(rec)));
+                }
+                None => self.unrecorded(),
+            }
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(PathBuf, Saved)>> {
-        self.used.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Writes the records used in this scan (and only those), if anything changed. Errors
-    /// are ignored: the next scan rebuilds what could not be written.
-    pub(crate) fn save(self) {
-        let mut used = self
-            .used
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner);
-        if !self.dirty.load(Ordering::Relaxed) && used.len() == self.old.len() {
+    /// Writes the memo and the records used in this scan (and only those), if anything
+    /// changed. Errors are ignored: the next scan rebuilds what could not be written.
+    pub(crate) fn save(&self) {
+        if self.memo_hit.load(Ordering::Relaxed) {
+            return;
+        }
+        let memo = std::mem::take(&mut *lock(&self.memo));
+        let old_memo = self.buf().get(self.header.memo.clone()).unwrap_or_default();
+        let mut used = std::mem::take(&mut *lock(&self.used));
+        let same_records = !self.dirty.load(Ordering::Relaxed)
+            && used.len() as u64 == self.header.count
+            && !self.buf.is_empty();
+        if same_records && memo.as_deref().unwrap_or_default() == old_memo {
             return;
         }
         used.sort_by(|a, b| a.0.cmp(&b.0));
@@ -333,10 +471,13 @@ impl Session {
         let mut w = Writer::default();
         w.buf.extend_from_slice(MAGIC);
         w.bytes(build_id());
+        w.bytes(memo.as_deref().unwrap_or_default());
+        let memo_sum = xxh3_64(&w.buf);
+        w.buf.extend_from_slice(&memo_sum.to_le_bytes());
         w.u64(used.len() as u64);
         for (_, saved) in &used {
             let bytes = match saved {
-                Saved::Old(range) => self.buf.get(range.clone()).unwrap_or_default(),
+                Saved::Old(range) => self.buf().get(range.clone()).unwrap_or_default(),
                 Saved::New(bytes) => bytes.as_slice(),
             };
             w.bytes(bytes);
@@ -355,19 +496,19 @@ impl Session {
     }
 }
 
-/// The records of a cache file; `None` when it is not a valid one of this build.
-fn load(buf: &[u8]) -> Option<HashMap<u64, Old>> {
-    let (body, sum) = buf.split_at_checked(buf.len().checked_sub(8)?)?;
-    if xxh3_64(body).to_le_bytes() != sum {
-        return None;
-    }
-    let mut r = Reader::new(body);
-    if r.take(MAGIC.len())? != MAGIC || r.part().and_then(|id| body.get(id)) != Some(build_id()) {
-        return None;
-    }
-    let count = r.u64()?;
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The records of a valid cache file; `None` when they do not decode.
+fn load(buf: &[u8], header: &Header) -> Option<HashMap<u64, Old>> {
+    let body = buf.get(..header.end)?;
+    let mut r = Reader {
+        buf: body,
+        pos: header.records,
+    };
     let mut old = HashMap::new();
-    for _ in 0..count {
+    for _ in 0..header.count {
         let len = r.len()?;
         let start = r.pos;
         r.take(len)?;
@@ -402,7 +543,7 @@ fn record(
     stamp: Option<Stamp>,
     probes: &[(PathBuf, bool)],
     cover: Option<&[(PathBuf, Stamp)]>,
-    items: &FileItems,
+    result: &[u8],
 ) -> Option<Vec<u8>> {
     let mut w = Writer::default();
     w.path(path);
@@ -425,46 +566,6 @@ fn record(
     });
     w.bytes(&part.buf);
     w.failed |= part.failed;
-    let mut result = Writer::default();
-    put_items(&mut result, items);
-    w.bytes(&result.buf);
-    (!w.failed && !result.failed).then_some(w.buf)
-}
-
-/// The directories whose stamps cover `probes`: for each probed path, the nearest existing
-/// directory above it. Creating, removing or renaming an entry changes a directory's mtime,
-/// so while their settled stamps are unchanged every probe has its recorded answer, and one
-/// `stat` per directory replaces one per probe. `None` (probe one by one) when a stamp is not
-/// settled, or a probe found a symlink (its target can change without its directory).
-fn cover(probes: &[(PathBuf, bool)]) -> Option<Vec<(PathBuf, Stamp)>> {
-    let mut out: Vec<(PathBuf, Stamp)> = Vec::new();
-    for (path, found) in probes {
-        if *found && fs::symlink_metadata(path).ok()?.file_type().is_symlink() {
-            return None;
-        }
-        let mut dir = path.parent()?;
-        loop {
-            if dir.as_os_str().is_empty() {
-                return None;
-            }
-            if out.iter().any(|(d, _)| d == dir) {
-                break;
-            }
-            match fs::metadata(dir) {
-                Ok(meta) if meta.is_dir() => {
-                    out.push((dir.to_path_buf(), Stamp::of(&meta)?));
-                    break;
-                }
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => dir = dir.parent()?,
-                _ => return None,
-            }
-        }
-    }
-    Some(out)
-}
-
-/// Whether every directory still has its recorded stamp.
-fn unchanged(dirs: &[(PathBuf, Stamp)]) -> bool {
-    dirs.iter()
-        .all(|(dir, stamp)| fs::metadata(dir).ok().and_then(|m| Stamp::of(&m)) == Some(*stamp))
+    w.bytes(result);
+    (!w.failed).then_some(w.buf)
 }

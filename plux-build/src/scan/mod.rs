@@ -72,9 +72,10 @@
 //! `$OUT_DIR/plux/scan-cache-v1`, `cargo plux` uses
 //! `<target-dir>/plux/scan-cache-v1`), keyed by the file's path, its module context, the scan
 //! options, the plux build and a hash of its content, and re-uses it while the file and the
-//! module files its `mod` items looked for are unchanged. The module tree is still walked (a
-//! cached result holds the file's `mod` children and consts); a corrupt or foreign cache is
-//! rebuilt. Output is identical with or without it (`tests/cache.rs`).
+//! module files its `mod` items looked for are unchanged (a cached result holds the file's `mod`
+//! children and consts). While every file and covering directory of a target keeps its stamp,
+//! the whole target's result is re-used without walking its tree (one `stat` each); a corrupt
+//! or foreign cache is rebuilt. Output is identical with or without it (`tests/cache.rs`).
 //!
 //! # Threads, stacks and spans
 //!

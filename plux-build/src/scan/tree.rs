@@ -194,8 +194,20 @@ fn pool(threads: usize) -> Option<&'static rayon::ThreadPool> {
 
 /// Walks the module trees starting at `roots`, one task per file, on scan threads with large
 /// stacks, as many as the current rayon pool has. The result is in no particular order.
+///
+/// With a cache, the memo of the whole walk is re-used while nothing it depends on changed,
+/// and a new one is made of a walk that recorded every file.
 pub(crate) fn walk(env: &Env, roots: Vec<Job>) -> Collected {
-    on_scan_threads(|| walk_here(env, roots))
+    on_scan_threads(|| {
+        if let Some(collected) = env.cache.as_ref().and_then(Session::memo) {
+            return collected;
+        }
+        let collected = walk_here(env, roots);
+        if let Some(cache) = &env.cache {
+            cache.remember(&collected);
+        }
+        collected
+    })
 }
 
 /// Runs `op` on the scan threads (as many as the current rayon pool has); inline when called
@@ -233,10 +245,24 @@ fn spawn<'s>(scope: &rayon::Scope<'s>, env: &'s Env, sink: &'s Mutex<Collected>,
 fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
     let mut out = Collected::default();
     let path = &job.path;
-    let meta_id = fs::metadata(path).and_then(|meta| Ok((file_id(path, &meta)?, meta)));
+    // `lstat` first: the cache wants to know whether a module file is a symlink (the same one
+    // system call as a `stat` for the others).
+    let mut symlink = false;
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            symlink = true;
+            fs::metadata(path)
+        }
+        other => other,
+    };
+    if let Some(cache) = &env.cache {
+        cache.reached(path, symlink);
+    }
+    let meta_id = meta.and_then(|meta| Ok((file_id(path, &meta)?, meta)));
     let (id, meta) = match meta_id {
         Ok(found) => found,
         Err(err) => {
+            unrecorded(env);
             out.diagnostics.push(
                 Diagnostic::error(
                     job.via.clone(),
@@ -254,6 +280,7 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
         next = ancestor.parent.as_deref();
     }
     if above.iter().any(|a| a.id == id) {
+        unrecorded(env);
         let chain: Vec<String> = above
             .iter()
             .rev()
@@ -274,6 +301,7 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
     }
     out.files.push(path.clone());
     if !meta.is_file() {
+        unrecorded(env);
         // A FIFO or device would block or never end; rustc reads only files too.
         out.diagnostics.push(
             Diagnostic::error(
@@ -303,6 +331,7 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
                 found
             }
             Err(diagnostic) => {
+                unrecorded(env);
                 out.diagnostics.push(diagnostic);
                 return (out, Vec::new());
             }
@@ -330,6 +359,13 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
         })
         .collect();
     (out, jobs)
+}
+
+/// Tells the cache that a file's result is not recorded (see `Session::unrecorded`).
+fn unrecorded(env: &Env) {
+    if let Some(cache) = &env.cache {
+        cache.unrecorded();
+    }
 }
 
 /// Reads (unless `bytes` holds it already) and scans one file: its text and what it holds,

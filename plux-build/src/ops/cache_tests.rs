@@ -1,0 +1,101 @@
+//! `scan_workspace` with the scan cache read ahead of `cargo metadata`, and the `plux.json`
+//! symlink check of `entrypoints`.
+
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::time::{Duration, SystemTime};
+
+use super::*;
+
+/// A one-package workspace in a temp dir with one spec plugin per module file.
+fn workspace() -> (tempfile::TempDir, Options) {
+    let spec = |m: &str| {
+        format!("pub static S: PluginSpec<dyn S> = PluginSpec::new(\"ns\", \"{m}\", f);\n")
+    };
+    let (a, b) = (spec("a"), spec("b"));
+    super::tests::package(&[
+        ("src/lib.rs", "pub mod a;\npub mod b;\n"),
+        ("src/a.rs", &a),
+        ("src/b.rs", &b),
+    ])
+}
+
+/// Sets the mtime of the sources an hour back, so that the cache trusts their stamps.
+fn settle(root: &Path) {
+    let past = SystemTime::now() - Duration::from_secs(3600);
+    for path in [
+        root.join("src/a.rs"),
+        root.join("src/b.rs"),
+        root.join("src"),
+    ] {
+        let file = match path.is_dir() {
+            true => fs::File::open(&path).unwrap(),
+            false => fs::File::options().write(true).open(&path).unwrap(),
+        };
+        file.set_modified(past).unwrap();
+    }
+}
+
+fn names(options: &Options) -> Vec<String> {
+    let (_, scans) = scan_workspace(options).unwrap();
+    scans[0].lib.iter().map(|d| d.name.clone()).collect()
+}
+
+#[test]
+fn the_cache_read_ahead_is_that_of_the_target_dir_and_sees_edits() {
+    let (dir, options) = workspace();
+    let root = dir.path();
+    let configured = ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    if !configured {
+        // No cache yet: nothing to read ahead.
+        assert_eq!(likely_target_dir(&options.selection), None);
+    }
+    settle(root);
+    assert_eq!(names(&options), ["a", "b"]);
+    let (workspace, _) = scan_workspace(&options).unwrap();
+    // (Unless `.cargo/config.toml` moves it: then there is no guess, and nothing read ahead.)
+    if configured || workspace.target_dir == root.join("target") {
+        assert_eq!(
+            likely_target_dir(&options.selection),
+            Some(workspace.target_dir)
+        );
+    }
+    // Warm (the memo read ahead), then an edit of the same size and mtime.
+    assert_eq!(names(&options), ["a", "b"]);
+    let path = root.join("src/b.rs");
+    let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+    let text = fs::read_to_string(&path).unwrap().replace("\"b\"", "\"c\"");
+    fs::write(&path, text).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(names(&options), ["a", "c"]);
+    assert_eq!(names(&options), ["a", "c"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_plux_json_symlink_is_followed_inside_the_package_and_refused_outside() {
+    use std::os::unix::fs::symlink;
+    let (dir, options) = workspace();
+    let root = dir.path();
+    fs::write(root.join("index.json"), "{}\n").unwrap();
+    symlink(root.join("index.json"), root.join("plux.json")).unwrap();
+    let report = entrypoints(&options, true).unwrap();
+    assert!(report.is_stale(), "the link's target is compared");
+
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("plux.json"), "{}\n").unwrap();
+    fs::remove_file(root.join("plux.json")).unwrap();
+    symlink(outside.path().join("plux.json"), root.join("plux.json")).unwrap();
+    let Err(Error::Config(message)) = entrypoints(&options, true) else {
+        panic!("expected a config error")
+    };
+    assert!(message.contains("outside package `my-svc`"), "{message}");
+}

@@ -1,0 +1,215 @@
+//! Reading the cache ahead of the scans: every memo of a directory, checked against the
+//! files it depends on, while the caller waits for something else (`cargo metadata`).
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::codec::Reader;
+use super::memo::Memo;
+use super::{Cache, MAGIC, build_id, lock};
+use crate::scan::tree::Collected;
+
+/// The memos of a directory's cache files, read and checked ahead of a scan: for each file,
+/// the seed and result of its memo if nothing that memo depends on changed (`None`: stale,
+/// or no valid memo).
+#[derive(Debug)]
+pub(crate) struct Prefetched {
+    dir: PathBuf,
+    pub(super) files: Mutex<HashMap<PathBuf, Option<(u128, Collected)>>>,
+}
+
+impl Cache {
+    /// Reads every cache file of this directory and checks whether the memo in each is still
+    /// fresh (one `stat` per file it depends on), on the scan threads; [`Cache::with`] hands
+    /// the result to the scans. It is the work a scan would do first, done ahead of time:
+    /// what it found is as good as what a scan started now would find.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    pub(crate) fn prefetch(&self) -> Prefetched {
+        let mut names: Vec<PathBuf> = fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| {
+                let path = entry.ok()?.path();
+                (path.extension()? == "bin").then_some(path)
+            })
+            .collect();
+        names.sort();
+        let files = Mutex::new(HashMap::with_capacity(names.len()));
+        crate::scan::tree::on_scan_threads(|| {
+            crate::par::scope(|scope| {
+                for path in names {
+                    let files = &files;
+                    scope.spawn(move |_| {
+                        let fresh = read_memo(&path).and_then(|memo| {
+                            let memo = Memo::decode(&memo).filter(Memo::fresh)?;
+                            Some((memo.seed, memo.collected()?))
+                        });
+                        lock(files).insert(path, fresh);
+                    });
+                }
+            });
+        });
+        Prefetched {
+            dir: self.dir.clone(),
+            files,
+        }
+    }
+
+    /// This cache, with what [`Cache::prefetch`] found (ignored if it is of another
+    /// directory).
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    pub(crate) fn with(mut self, prefetched: Prefetched) -> Self {
+        if prefetched.dir == self.dir {
+            self.prefetched = Some(Arc::new(prefetched));
+        }
+        self
+    }
+}
+
+/// The memo of the cache file at `path`, read without the records after it; `None` when the
+/// file is not a valid cache file of this build (or has no memo).
+fn read_memo(path: &Path) -> Option<Vec<u8>> {
+    let mut file = fs::File::open(path).ok()?;
+    // Most memos fit in the first read.
+    let mut buf = vec![0; 32 << 10];
+    let mut len = 0;
+    while len < buf.len() {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    buf.truncate(len);
+    let mut r = Reader::new(&buf);
+    if r.take(MAGIC.len())? != MAGIC || r.part().and_then(|id| buf.get(id)) != Some(build_id()) {
+        return None;
+    }
+    let memo_len = r.usize()?;
+    let start = r.pos;
+    let end = start.checked_add(memo_len)?.checked_add(8)?;
+    if end > buf.len() {
+        // (Checked against the file's length first: a corrupt length allocates nothing.)
+        if u64::try_from(end).ok()? > file.metadata().ok()?.len() {
+            return None;
+        }
+        let more = end - buf.len();
+        let mut rest = vec![0; more];
+        file.read_exact(&mut rest).ok()?;
+        buf.extend_from_slice(&rest);
+    }
+    let (head, sum) = buf.get(..end)?.split_at(end - 8);
+    if memo_len == 0 || xxh3_64(head).to_le_bytes() != sum {
+        return None;
+    }
+    buf.truncate(end - 8);
+    buf.drain(..start);
+    Some(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+    use crate::scan::{CrateTarget, ScanOptions, TargetKind, scan_target, scan_target_cached};
+
+    /// A two-file crate whose sources are an hour old (so that stamps are trusted), and its
+    /// target.
+    fn krate() -> (tempfile::TempDir, CrateTarget) {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::create_dir(&src).unwrap();
+        fs::write(src.join("lib.rs"), "pub mod a;\n").unwrap();
+        fs::write(
+            src.join("a.rs"),
+            "pub static S: PluginSpec<dyn S> = PluginSpec::new(\"ns\", \"a\", f);\n",
+        )
+        .unwrap();
+        let past = SystemTime::now() - Duration::from_secs(3600);
+        for path in [src.join("lib.rs"), src.join("a.rs")] {
+            let file = fs::File::options().write(true).open(path).unwrap();
+            file.set_modified(past).unwrap();
+        }
+        fs::File::open(&src).unwrap().set_modified(past).unwrap();
+        let target = CrateTarget {
+            crate_name: "k".into(),
+            kind: TargetKind::Lib,
+            root: src.join("lib.rs"),
+            package_root: dir.path().to_path_buf(),
+        };
+        (dir, target)
+    }
+
+    fn cache_file(cache: &Cache) -> PathBuf {
+        let files: Vec<_> = fs::read_dir(cache.dir()).unwrap().collect();
+        assert_eq!(files.len(), 1);
+        files.into_iter().next().unwrap().unwrap().path()
+    }
+
+    fn read_ahead(cache: &Cache) -> Option<(u128, Collected)> {
+        let found = cache.prefetch();
+        let mut files = found.files.into_inner().unwrap();
+        files.remove(&cache_file(cache)).unwrap()
+    }
+
+    #[test]
+    fn memos_read_ahead_are_used_only_while_fresh_and_intact() {
+        let (dir, target) = krate();
+        let options = ScanOptions::default();
+        let cache = Cache::in_target_dir(&dir.path().join("target"));
+        let expected = scan_target(&target, &options).unwrap();
+        assert_eq!(
+            scan_target_cached(&target, &options, &cache).unwrap(),
+            expected
+        );
+        assert!(read_ahead(&cache).is_some(), "a fresh memo");
+        let with = |c: &Cache| c.clone().with(c.prefetch());
+        assert_eq!(
+            scan_target_cached(&target, &options, &with(&cache)).unwrap(),
+            expected
+        );
+
+        // Another directory's read-ahead is not taken.
+        let other = Cache::new(dir.path().join("elsewhere"));
+        assert!(cache.clone().with(other.prefetch()).prefetched.is_none());
+
+        // A byte flipped in the memo, and a truncated file: no memo, the right result.
+        let file = cache_file(&cache);
+        let good = fs::read(&file).unwrap();
+        let header = crate::scan::cache::Header::parse(&good).unwrap();
+        let mut flipped = good.clone();
+        flipped[header.memo.start + 3] ^= 0x01;
+        for (what, bytes) in [("flipped", flipped), ("truncated", good[..20].to_vec())] {
+            fs::write(&file, &bytes).unwrap();
+            assert!(read_ahead(&cache).is_none(), "{what}");
+            let out = scan_target_cached(&target, &options, &with(&cache)).unwrap();
+            assert_eq!(out, expected, "{what}");
+            assert_eq!(fs::read(&file).unwrap(), good, "{what}: rewritten");
+        }
+
+        // An edit that keeps the size and mtime: the memo is stale ahead of time too.
+        let a = dir.path().join("src/a.rs");
+        let mtime = fs::metadata(&a).unwrap().modified().unwrap();
+        let text = fs::read_to_string(&a).unwrap().replace("\"a\"", "\"b\"");
+        fs::write(&a, text).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&a)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        assert!(read_ahead(&cache).is_none(), "stale");
+        let out = scan_target_cached(&target, &options, &with(&cache)).unwrap();
+        assert_eq!(out, scan_target(&target, &options).unwrap());
+        assert_eq!(out.declarations[0].name, "b");
+    }
+}
