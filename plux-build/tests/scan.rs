@@ -2,6 +2,8 @@
 
 // Helpers outside `#[test]` fns set up fixtures; a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
+// `scan_dir` (loose directories, `cargo plux discover --path`) comes with the `cli` feature.
+#![cfg(feature = "cli")]
 
 use std::path::Path;
 

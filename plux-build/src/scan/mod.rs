@@ -98,7 +98,9 @@ mod resolve;
 mod skim;
 mod tree;
 
-use std::path::{Path, PathBuf};
+#[cfg(feature = "cli")]
+use std::path::Path;
+use std::path::PathBuf;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::{Error, Result};
@@ -270,12 +272,17 @@ pub fn on_scan_threads<R: Send>(op: impl FnOnce() -> R + Send) -> R {
 /// `crate_name::a`), without following its `mod x;` items and without visibility checks.
 /// Symlinks are not followed; `target`, hidden, and (unless `include_tests`) `tests`, `benches`
 /// and `examples` directories are skipped.
+///
+/// Needs the `cli` feature (build scripts, which use `default-features = false`, never scan a
+/// loose directory, and leave out its `walkdir` dependency).
+#[cfg(feature = "cli")]
 pub fn scan_dir(dir: &Path, crate_name: &str, options: &ScanOptions) -> Result<ScanOutput> {
     scan_dir_with(dir, crate_name, options, true)
 }
 
 /// [`scan_dir`], with or without the prefilter (see [`scan_target_with`]).
 #[doc(hidden)]
+#[cfg(feature = "cli")]
 pub fn scan_dir_with(
     dir: &Path,
     crate_name: &str,

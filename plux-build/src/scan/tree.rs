@@ -499,6 +499,7 @@ fn byte_location(file: &Path, prefix: &[u8]) -> Location {
 }
 
 /// Every `.rs` file under `dir` as its own root job (`scan_dir` without a crate root).
+#[cfg(feature = "cli")]
 pub(crate) fn loose_files(env: &Env, dir: &Path) -> (Vec<Job>, Vec<Diagnostic>) {
     let mut jobs = Vec::new();
     let mut diagnostics = Vec::new();
@@ -552,6 +553,7 @@ pub(crate) fn loose_files(env: &Env, dir: &Path) -> (Vec<Job>, Vec<Diagnostic>) 
 
 /// `a/b.rs` → `[a, b]`, `a/mod.rs` → `[a]`, `lib.rs`/`main.rs` at the top → `[]`; `Err` holds
 /// the index and text of a part that is no identifier.
+#[cfg(feature = "cli")]
 fn module_segments(relative: &Path) -> Result<Vec<String>, (usize, String)> {
     let parts: Vec<String> = relative
         .iter()
@@ -575,6 +577,7 @@ fn module_segments(relative: &Path) -> Result<Vec<String>, (usize, String)> {
 }
 
 /// `name` as an identifier (`r#name` for keywords), if it is one.
+#[cfg(feature = "cli")]
 fn ident(name: &str) -> Option<String> {
     if syn::parse_str::<syn::Ident>(name).is_ok() {
         return Some(name.to_owned());
@@ -588,6 +591,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "cli")]
     fn loose_file_module_paths() {
         let seg = |p: &str| module_segments(Path::new(p));
         assert_eq!(seg("lib.rs").unwrap(), Vec::<String>::new());
