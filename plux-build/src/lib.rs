@@ -21,6 +21,8 @@ pub mod workspace;
 
 #[cfg(not(feature = "parallel"))]
 mod par;
+#[cfg(test)]
+mod test_util;
 mod tmp;
 #[cfg(feature = "parallel")]
 use rayon as par;

@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::fs;
-use std::time::{Duration, SystemTime};
 
 use super::*;
 
@@ -23,18 +22,12 @@ fn workspace() -> (tempfile::TempDir, Options) {
 
 /// Sets the mtime of the sources an hour back, so that the cache trusts their stamps.
 fn settle(root: &Path) {
-    let past = SystemTime::now() - Duration::from_secs(3600);
-    for path in [
+    let (a, b, src) = (
         root.join("src/a.rs"),
         root.join("src/b.rs"),
         root.join("src"),
-    ] {
-        let file = match path.is_dir() {
-            true => fs::File::open(&path).unwrap(),
-            false => fs::File::options().write(true).open(&path).unwrap(),
-        };
-        file.set_modified(past).unwrap();
-    }
+    );
+    crate::test_util::age(&[&a, &b, &src]);
 }
 
 fn names(options: &Options) -> Vec<String> {
@@ -65,16 +58,7 @@ fn the_cache_read_ahead_is_that_of_the_target_dir_and_sees_edits() {
     }
     // Warm (the memo read ahead), then an edit of the same size and mtime.
     assert_eq!(names(&options), ["a", "b"]);
-    let path = root.join("src/b.rs");
-    let mtime = fs::metadata(&path).unwrap().modified().unwrap();
-    let text = fs::read_to_string(&path).unwrap().replace("\"b\"", "\"c\"");
-    fs::write(&path, text).unwrap();
-    fs::File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
+    crate::test_util::edit_keeping_mtime(&root.join("src/b.rs"), "\"b\"", "\"c\"");
     assert_eq!(names(&options), ["a", "c"]);
     assert_eq!(names(&options), ["a", "c"]);
 }

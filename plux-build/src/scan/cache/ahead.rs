@@ -117,8 +117,6 @@ fn read_memo(path: &Path) -> Option<Vec<u8>> {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::time::{Duration, SystemTime};
-
     use super::*;
     use crate::scan::{CrateTarget, ScanOptions, TargetKind, scan_target, scan_target_cached};
 
@@ -134,12 +132,8 @@ mod tests {
             "pub static S: PluginSpec<dyn S> = PluginSpec::new(\"ns\", \"a\", f);\n",
         )
         .unwrap();
-        let past = SystemTime::now() - Duration::from_secs(3600);
-        for path in [src.join("lib.rs"), src.join("a.rs")] {
-            let file = fs::File::options().write(true).open(path).unwrap();
-            file.set_modified(past).unwrap();
-        }
-        fs::File::open(&src).unwrap().set_modified(past).unwrap();
+        let (lib, a) = (src.join("lib.rs"), src.join("a.rs"));
+        crate::test_util::age(&[&lib, &a, &src]);
         let target = CrateTarget {
             crate_name: "k".into(),
             kind: TargetKind::Lib,
@@ -197,16 +191,7 @@ mod tests {
         }
 
         // An edit that keeps the size and mtime: the memo is stale ahead of time too.
-        let a = dir.path().join("src/a.rs");
-        let mtime = fs::metadata(&a).unwrap().modified().unwrap();
-        let text = fs::read_to_string(&a).unwrap().replace("\"a\"", "\"b\"");
-        fs::write(&a, text).unwrap();
-        fs::File::options()
-            .write(true)
-            .open(&a)
-            .unwrap()
-            .set_modified(mtime)
-            .unwrap();
+        crate::test_util::edit_keeping_mtime(&dir.path().join("src/a.rs"), "\"a\"", "\"b\"");
         assert!(read_ahead(&cache).is_none(), "stale");
         let out = scan_target_cached(&target, &options, &with(&cache)).unwrap();
         assert_eq!(out, scan_target(&target, &options).unwrap());
