@@ -7,6 +7,7 @@
 //! reported, and `list` shows their plugins), but their `crate::` paths stay out of the index.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -126,17 +127,32 @@ fn scan_package_in(
 /// cache only saves time, it never changes what is found.
 pub fn scan_workspace(options: &Options) -> Result<(Workspace, Vec<PackageScan>)> {
     // Reading the scan cache and checking what it depends on takes about as long as
-    // `cargo metadata`, and needs only the target directory: where it most likely is.
-    let prefetch = likely_target_dir(&options.selection).and_then(|dir| {
-        std::thread::Builder::new()
-            .name("plux-prefetch".into())
-            .spawn(move || scan::Cache::in_target_dir(&dir).prefetch())
-            .ok()
-    });
+    // `cargo metadata`, and needs only the target directory: where it most likely is. It is
+    // read on the cores `cargo metadata` leaves free (on two cores, one thread: a second one
+    // would only slow `cargo metadata` down), then on this thread too.
+    let ahead = likely_target_dir(&options.selection)
+        .map(|dir| Arc::new(scan::Cache::in_target_dir(&dir).read_ahead()));
+    let spare = rayon::current_num_threads().saturating_sub(1).max(1);
+    let readers: Vec<_> = ahead
+        .iter()
+        .flat_map(|ahead| {
+            (0..spare).filter_map(move |_| {
+                let ahead = Arc::clone(ahead);
+                std::thread::Builder::new()
+                    .name("plux-prefetch".into())
+                    .spawn(move || ahead.work())
+                    .ok()
+            })
+        })
+        .collect();
     let workspace = Workspace::load(&options.selection)?;
     let mut cache = scan::Cache::in_target_dir(&workspace.target_dir);
-    if let Some(prefetched) = prefetch.and_then(|thread| thread.join().ok()) {
-        cache = cache.with(prefetched);
+    if let Some(ahead) = ahead {
+        ahead.work();
+        let joined = readers.into_iter().all(|reader| reader.join().is_ok());
+        if let (true, Ok(ahead)) = (joined, Arc::try_unwrap(ahead)) {
+            cache = cache.with(ahead.finish());
+        }
     }
     let scans = scan::on_scan_threads(|| {
         workspace

@@ -21,7 +21,7 @@
 //! are replaced atomically (a temporary file renamed), and only the records a scan used are
 //! kept, so the cache holds one file per target and set of options.
 //!
-//! `Cache::prefetch` reads every cache file of a directory and checks the memos in them ahead
+//! `Cache::read_ahead` reads every cache file of a directory and checks the memos in them ahead
 //! of the scans (`cargo plux` does it while `cargo metadata` runs).
 
 use std::collections::HashMap;
@@ -232,7 +232,7 @@ pub(crate) struct Session {
     /// The loaded file (empty when there was none, or it was not valid) and its layout.
     buf: Vec<u8>,
     header: Header,
-    /// What the memo held if it was found fresh ahead of time ([`Cache::prefetch`]), or
+    /// What the memo held if it was found fresh ahead of time ([`Cache::read_ahead`]), or
     /// whether it was found stale then.
     fresh: Mutex<Option<Collected>>,
     memo_stale: bool,

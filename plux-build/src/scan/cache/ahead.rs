@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -14,22 +15,37 @@ use super::memo::Memo;
 use super::{Cache, MAGIC, build_id, lock};
 use crate::scan::tree::Collected;
 
+/// What a memo read ahead gave: its seed and result if nothing it depends on changed, `None`
+/// when it is stale (or the file has no valid memo).
+type Found = Option<(u128, Collected)>;
+
 /// The memos of a directory's cache files, read and checked ahead of a scan: for each file,
 /// the seed and result of its memo if nothing that memo depends on changed (`None`: stale,
 /// or no valid memo).
 #[derive(Debug)]
 pub(crate) struct Prefetched {
     dir: PathBuf,
-    pub(super) files: Mutex<HashMap<PathBuf, Option<(u128, Collected)>>>,
+    pub(super) files: Mutex<HashMap<PathBuf, Found>>,
+}
+
+/// Reading a directory's cache files ahead, shared by the threads that do it: each
+/// [`ReadAhead::work`] takes the next file not yet taken, so threads can join in at any time
+/// (`cargo plux` reads on the cores `cargo metadata` leaves free, and on all of them once it
+/// has returned).
+#[derive(Debug)]
+pub(crate) struct ReadAhead {
+    dir: PathBuf,
+    names: Vec<PathBuf>,
+    next: AtomicUsize,
+    files: Mutex<HashMap<PathBuf, Found>>,
 }
 
 impl Cache {
-    /// Reads every cache file of this directory and checks whether the memo in each is still
-    /// fresh (one `stat` per file it depends on), on the scan threads; [`Cache::with`] hands
-    /// the result to the scans. It is the work a scan would do first, done ahead of time:
-    /// what it found is as good as what a scan started now would find.
+    /// Lists this directory's cache files, to be read by [`ReadAhead::work`]: what a scan
+    /// would do first, done ahead of time. What it finds is as good as what a scan started
+    /// now would find; [`Cache::with`] hands it to the scans.
     #[cfg_attr(not(feature = "cli"), allow(dead_code))]
-    pub(crate) fn prefetch(&self) -> Prefetched {
+    pub(crate) fn read_ahead(&self) -> ReadAhead {
         let mut names: Vec<PathBuf> = fs::read_dir(&self.dir)
             .into_iter()
             .flatten()
@@ -39,35 +55,47 @@ impl Cache {
             })
             .collect();
         names.sort();
-        let files = Mutex::new(HashMap::with_capacity(names.len()));
-        crate::scan::tree::on_scan_threads(|| {
-            crate::par::scope(|scope| {
-                for path in names {
-                    let files = &files;
-                    scope.spawn(move |_| {
-                        let fresh = read_memo(&path).and_then(|memo| {
-                            let memo = Memo::decode(&memo).filter(Memo::fresh)?;
-                            Some((memo.seed, memo.collected()?))
-                        });
-                        lock(files).insert(path, fresh);
-                    });
-                }
-            });
-        });
-        Prefetched {
+        ReadAhead {
             dir: self.dir.clone(),
-            files,
+            files: Mutex::new(HashMap::with_capacity(names.len())),
+            names,
+            next: AtomicUsize::new(0),
         }
     }
 
-    /// This cache, with what [`Cache::prefetch`] found (ignored if it is of another
+    /// This cache, with what [`ReadAhead::work`] found (ignored if it is of another
     /// directory).
     #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub(crate) fn with(mut self, prefetched: Prefetched) -> Self {
         if prefetched.dir == self.dir {
-            self.prefetched = Some(Arc::new(prefetched));
+            self.prefetched = Some(std::sync::Arc::new(prefetched));
         }
         self
+    }
+}
+
+impl ReadAhead {
+    /// Reads cache files and checks their memos (one `stat` per file a memo depends on) until
+    /// every file is taken; any number of threads may call it at once.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    pub(crate) fn work(&self) {
+        while let Some(path) = self.names.get(self.next.fetch_add(1, Ordering::Relaxed)) {
+            let fresh = read_memo(path).and_then(|memo| {
+                let memo = Memo::decode(&memo).filter(Memo::fresh)?;
+                Some((memo.seed, memo.collected()?))
+            });
+            lock(&self.files).insert(path.clone(), fresh);
+        }
+    }
+
+    /// What the calls of [`ReadAhead::work`] found. Call it once they have all returned; a
+    /// file no call reached is read by its scan as usual.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    pub(crate) fn finish(self) -> Prefetched {
+        Prefetched {
+            dir: self.dir,
+            files: self.files,
+        }
     }
 }
 
@@ -149,10 +177,57 @@ mod tests {
         files.into_iter().next().unwrap().unwrap().path()
     }
 
+    fn prefetch(cache: &Cache) -> Prefetched {
+        let ahead = cache.read_ahead();
+        ahead.work();
+        ahead.finish()
+    }
+
     fn read_ahead(cache: &Cache) -> Option<(u128, Collected)> {
-        let found = cache.prefetch();
+        let found = prefetch(cache);
         let mut files = found.files.into_inner().unwrap();
         files.remove(&cache_file(cache)).unwrap()
+    }
+
+    /// Each memo read ahead, as its `Debug` text, by cache file name.
+    fn shown(prefetched: Prefetched) -> std::collections::BTreeMap<PathBuf, Option<String>> {
+        let files = prefetched.files.into_inner().unwrap();
+        files
+            .into_iter()
+            .map(|(path, found)| (path, found.map(|found| format!("{found:?}"))))
+            .collect()
+    }
+
+    #[test]
+    fn threads_reading_ahead_together_find_what_one_finds() {
+        let (dir, target) = krate();
+        let options = ScanOptions::default();
+        let cache = Cache::in_target_dir(&dir.path().join("target"));
+        // One cache file per target: the same sources under six crate names.
+        for name in ["k0", "k1", "k2", "k3", "k4", "k5"] {
+            let target = CrateTarget {
+                crate_name: name.into(),
+                ..target.clone()
+            };
+            scan_target_cached(&target, &options, &cache).unwrap();
+        }
+        let alone = shown(prefetch(&cache));
+        assert_eq!(alone.len(), 6);
+        assert!(alone.values().all(Option::is_some), "{alone:?}");
+
+        let ahead = std::sync::Arc::new(cache.read_ahead());
+        let helpers: Vec<_> = (0..3)
+            .map(|_| {
+                let ahead = std::sync::Arc::clone(&ahead);
+                std::thread::spawn(move || ahead.work())
+            })
+            .collect();
+        ahead.work();
+        for helper in helpers {
+            helper.join().unwrap();
+        }
+        let together = std::sync::Arc::try_unwrap(ahead).unwrap().finish();
+        assert_eq!(shown(together), alone);
     }
 
     #[test]
@@ -166,7 +241,7 @@ mod tests {
             expected
         );
         assert!(read_ahead(&cache).is_some(), "a fresh memo");
-        let with = |c: &Cache| c.clone().with(c.prefetch());
+        let with = |c: &Cache| c.clone().with(prefetch(c));
         assert_eq!(
             scan_target_cached(&target, &options, &with(&cache)).unwrap(),
             expected
@@ -174,7 +249,7 @@ mod tests {
 
         // Another directory's read-ahead is not taken.
         let other = Cache::new(dir.path().join("elsewhere"));
-        assert!(cache.clone().with(other.prefetch()).prefetched.is_none());
+        assert!(cache.clone().with(prefetch(&other)).prefetched.is_none());
 
         // A byte flipped in the memo, and a truncated file: no memo, the right result.
         let file = cache_file(&cache);
