@@ -132,7 +132,7 @@ pub fn scan_workspace(options: &Options) -> Result<(Workspace, Vec<PackageScan>)
     // would only slow `cargo metadata` down), then on this thread too.
     let ahead = likely_target_dir(&options.selection)
         .map(|dir| Arc::new(scan::Cache::in_target_dir(&dir).read_ahead()));
-    let spare = rayon::current_num_threads().saturating_sub(1).max(1);
+    let spare = scan::scan_threads().saturating_sub(1).max(1);
     let readers: Vec<_> = ahead
         .iter()
         .flat_map(|ahead| {

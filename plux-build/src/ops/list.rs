@@ -60,10 +60,12 @@ pub fn list(options: &Options, namespace: Option<&str>) -> Result<(Vec<Listed>, 
             others.push(package);
         }
     }
-    let scans = members
-        .par_iter()
-        .map(|(package, selected)| Ok((scan_package(package, options)?, *selected)))
-        .collect::<Result<Vec<_>>>()?;
+    let scans = scan::on_scan_threads(|| {
+        members
+            .par_iter()
+            .map(|(package, selected)| Ok((scan_package(package, options)?, *selected)))
+            .collect::<Result<Vec<_>>>()
+    })?;
 
     let mut listed = Vec::new();
     for (scan, selected) in scans {

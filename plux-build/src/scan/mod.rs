@@ -96,6 +96,7 @@ mod modules;
 mod paths;
 mod resolve;
 mod skim;
+mod threads;
 mod tree;
 
 #[cfg(feature = "cli")]
@@ -251,7 +252,8 @@ fn scan_target_inner(
     Ok(finish(collected))
 }
 
-/// Runs `op` on the scanner's threads (large stacks, as many as the current rayon pool has),
+/// Runs `op` on the scanner's threads (large stacks; as many as the rayon pool this is called
+/// on has, else `RAYON_NUM_THREADS` or one per CPU, without starting rayon's global pool),
 /// so that the scans it starts, and the work around them, share those threads instead of
 /// handing work over between two pools. A plain call when already on them.
 ///
@@ -260,7 +262,13 @@ fn scan_target_inner(
 /// assert_eq!(answer, 42);
 /// ```
 pub fn on_scan_threads<R: Send>(op: impl FnOnce() -> R + Send) -> R {
-    tree::on_scan_threads(op)
+    threads::on_scan_threads(op)
+}
+
+/// How many threads [`on_scan_threads`] runs `op` on, called from here.
+#[cfg(feature = "cli")]
+pub(crate) fn scan_threads() -> usize {
+    threads::scan_threads()
 }
 
 /// Scans a directory (`cargo plux discover --path DIR`).

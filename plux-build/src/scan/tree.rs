@@ -11,6 +11,7 @@ use super::filter::Filter;
 use super::items::{self, FileItems, RawDecl};
 use super::lex;
 use super::skim::{self, Lines};
+use super::threads;
 use crate::diagnostic::Diagnostic;
 use crate::model::Location;
 use crate::par as rayon; // rayon, or one scan thread without the `parallel` feature
@@ -166,39 +167,16 @@ impl Collected {
 
 /// How deep delimiters may nest in a file that is parsed with syn. syn parses nested groups
 /// recursively; real code stays far below this, and the scan threads' stacks
-/// ([`SCAN_STACK`]) hold it with room to spare even in debug builds.
+/// ([`threads::SCAN_STACK`]) hold it with room to spare even in debug builds.
 pub(crate) const MAX_NESTING: usize = 256;
 
-/// The stack size of the scan threads: syn recurses on nested code (expressions, types,
-/// `else if` chains), and a file must never overflow a stack.
-const SCAN_STACK: usize = 64 << 20;
-
-/// A pool of `threads` scan threads with large stacks, built once per thread count and kept
-/// for the life of the process; `None` if threads cannot be started.
-fn pool(threads: usize) -> Option<&'static rayon::ThreadPool> {
-    static POOLS: Mutex<Vec<(usize, &'static rayon::ThreadPool)>> = Mutex::new(Vec::new());
-    let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((_, pool)) = pools.iter().find(|(n, _)| *n == threads) {
-        return Some(pool);
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(SCAN_STACK)
-        .thread_name(|i| format!("plux-scan-{i}"))
-        .build()
-        .ok()?;
-    let pool: &'static rayon::ThreadPool = Box::leak(Box::new(pool));
-    pools.push((threads, pool));
-    Some(pool)
-}
-
 /// Walks the module trees starting at `roots`, one task per file, on scan threads with large
-/// stacks, as many as the current rayon pool has. The result is in no particular order.
+/// stacks ([`threads::scan_threads`] of them). The result is in no particular order.
 ///
 /// With a cache, the memo of the whole walk is re-used while nothing it depends on changed,
 /// and a new one is made of a walk that recorded every file.
 pub(crate) fn walk(env: &Env, roots: Vec<Job>) -> Collected {
-    on_scan_threads(|| {
+    threads::on_scan_threads(|| {
         if let Some(collected) = env.cache.as_ref().and_then(Session::memo) {
             return collected;
         }
@@ -208,15 +186,6 @@ pub(crate) fn walk(env: &Env, roots: Vec<Job>) -> Collected {
         }
         collected
     })
-}
-
-/// Runs `op` on the scan threads (as many as the current rayon pool has); inline when called
-/// on them already.
-pub(crate) fn on_scan_threads<R: Send>(op: impl FnOnce() -> R + Send) -> R {
-    match pool(rayon::current_num_threads()) {
-        Some(pool) => pool.install(op),
-        None => op(),
-    }
 }
 
 fn walk_here(env: &Env, roots: Vec<Job>) -> Collected {
