@@ -79,8 +79,9 @@
 //!
 //! # Threads, stacks and spans
 //!
-//! Files are read on a pool of scan threads with 64 MiB stacks (built once, as many threads as
-//! the caller's rayon pool has), because syn recurses on nested code. Files nesting delimiters
+//! Files are read on a pool of scan threads with 64 MiB stacks (built once; as many threads as
+//! the caller's rayon pool has, or outside one `RAYON_NUM_THREADS` or one per CPU, without
+//! starting rayon's global pool), because syn recurses on nested code. Files nesting delimiters
 //! deeper than 256 levels where syn must read them are reported instead of parsed. Line
 //! numbers come from proc-macro2's `span-locations`; its per-thread source map is freed after
 //! each file (`invalidate_current_thread_spans`) on the scan threads, which are the scanner's
