@@ -35,6 +35,7 @@ variant() {
   sed -i "s/^members = \[\(.*\)\]/members = [\1, \"$name\"]/" Cargo.toml
 }
 variant host-script ""
+# The same versions and features as plux-build takes them (keep in step with its Cargo.toml).
 variant host-named 'globset = "0.4"
 memchr = { version = "2", default-features = false, features = ["std"] }
 proc-macro2 = { version = "1", features = ["span-locations"] }

@@ -101,6 +101,9 @@ mod threads;
 mod tree;
 
 #[cfg(feature = "cli")]
+pub(crate) use threads::scan_threads;
+
+#[cfg(feature = "cli")]
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -264,12 +267,6 @@ fn scan_target_inner(
 /// ```
 pub fn on_scan_threads<R: Send>(op: impl FnOnce() -> R + Send) -> R {
     threads::on_scan_threads(op)
-}
-
-/// How many threads [`on_scan_threads`] runs `op` on, called from here.
-#[cfg(feature = "cli")]
-pub(crate) fn scan_threads() -> usize {
-    threads::scan_threads()
 }
 
 /// Scans a directory (`cargo plux discover --path DIR`).

@@ -1,6 +1,8 @@
 //! The scan threads: a rayon pool with stacks large enough for syn's recursion, sized
 //! without starting rayon's global pool.
 
+#[cfg(feature = "parallel")]
+use std::sync::OnceLock;
 use std::sync::{Mutex, PoisonError};
 
 use crate::par as rayon; // rayon, or one scan thread without the `parallel` feature
@@ -12,18 +14,22 @@ pub(crate) const SCAN_STACK: usize = 64 << 20;
 /// How many scan threads to run: as many as the rayon pool this is called on has, else as many
 /// as rayon's global pool would have (`RAYON_NUM_THREADS`, else one per CPU), found without
 /// starting that pool: its threads would sit idle next to the scan threads, and starting them
-/// costs a short run more than it saves.
+/// costs a short run more than it saves. The count outside a pool is read once per process, as
+/// rayon reads its own (the CPU count comes from cgroup files).
 #[cfg(feature = "parallel")]
 pub(crate) fn scan_threads() -> usize {
+    static OUTSIDE_A_POOL: OnceLock<usize> = OnceLock::new();
     if rayon::current_thread_index().is_some() {
         return rayon::current_num_threads();
     }
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
-        .unwrap_or(1)
+    *OUTSIDE_A_POOL.get_or_init(|| {
+        std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+            .unwrap_or(1)
+    })
 }
 
 /// One scan thread: this build has no `parallel` feature.
