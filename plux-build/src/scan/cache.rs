@@ -51,7 +51,7 @@ use stamp::{cover, unchanged};
 
 const MAGIC: &[u8; 8] = b"PLUXSCAN";
 /// The record layout; bump on any change to what is stored or how results are computed.
-const FORMAT: u64 = 3;
+const FORMAT: u64 = 4;
 /// How old a file's mtime must be for its stat stamp to be trusted next time.
 const SETTLED: Duration = Duration::from_secs(2);
 

@@ -95,6 +95,7 @@ mod items;
 mod lex;
 mod modules;
 mod paths;
+mod read;
 mod resolve;
 mod skim;
 mod threads;

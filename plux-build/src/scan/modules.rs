@@ -11,6 +11,7 @@ use super::items::{Child, Extractor, str_lit};
 use super::tree::{ModCtx, PrivateMod};
 use crate::diagnostic::Diagnostic;
 use crate::model::Location;
+use crate::validate::MAX_MODULE_DEPTH;
 
 impl Extractor<'_> {
     /// Handles a `mod` item: a file module becomes a child job; for an inline module the
@@ -21,12 +22,27 @@ impl Extractor<'_> {
         }
         let name = m.ident.to_string();
         let file_name = m.ident.unraw().to_string();
+        let location = self.mod_location(m);
+        if ctx.segments.len() >= MAX_MODULE_DEPTH {
+            self.out.diagnostics.push(
+                Diagnostic::error(
+                    Some(location),
+                    format!("module `{name}` is nested deeper than {MAX_MODULE_DEPTH} modules"),
+                )
+                .with_note(format!(
+                    "plux reads modules at most {MAX_MODULE_DEPTH} levels below the crate root \
+                     (paths in generated code stay that short); this one and everything in it \
+                     were not scanned"
+                ))
+                .with_help("flatten the module tree, or skip the module with `exclude`"),
+            );
+            return None;
+        }
         let mut segments = ctx.segments.clone();
         segments.push(name.clone());
         if self.env.filter.excludes_module(&segments) {
             return None;
         }
-        let location = self.mod_location(m);
         let mut private = ctx.private.clone();
         if !matches!(m.vis, Visibility::Public(_)) {
             private.push(PrivateMod {

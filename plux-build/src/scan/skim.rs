@@ -27,8 +27,9 @@ use syn::{Attribute, Item, Visibility};
 
 use super::cfg;
 use super::items::{Extractor, FileItems};
-use super::lex::{self, Lexer, Tok, Token, Unlexable};
-use super::tree::{Env, MAX_NESTING, ModCtx};
+use super::lex::{self, Lexer, Tok, Token, Unlexable, closing};
+use super::read::MAX_NESTING;
+use super::tree::{Env, ModCtx};
 use crate::model::Location;
 
 /// Whether text mentions `plugin` or `PluginSpec` (and may declare a plugin).
@@ -132,13 +133,21 @@ pub(crate) fn skim(
     let cfgs = cfg::cfgs(&attrs);
     if cfgs.test && !env.include_tests {
         // syn would have parsed the file, so check that it can be read.
-        skimmer.items(ctx, false, true)?;
+        skimmer.items(ctx, true)?;
         return Ok(FileItems::default());
     }
     let mut ctx = ctx.clone();
     ctx.cfg.extend(cfgs.at(ctx.segments.len()));
-    skimmer.items(&ctx, false, false)?;
+    skimmer.items(&ctx, false)?;
     Ok(skimmer.ex.out)
+}
+
+/// An inline module whose body the skimmer is in.
+enum Frame {
+    /// Read its items, in this module context.
+    Read(ModCtx),
+    /// Only check that its items can be read.
+    Skip,
 }
 
 struct Skimmer<'t, 'e> {
@@ -219,22 +228,39 @@ impl Skimmer<'_, '_> {
         }
     }
 
-    /// Module-level items up to the end of the file (or the `}` of an inline module when
-    /// `nested`); `skip` only checks that they can be read.
-    fn items(&mut self, ctx: &ModCtx, nested: bool, skip: bool) -> Result<(), Fallback> {
+    /// Module-level items up to the end of the file, inline modules included; `skip` only
+    /// checks that they can be read.
+    ///
+    /// Inline modules are a stack of frames, not recursion, so that no nesting of them can
+    /// overflow a stack; a module that is not read (too deep, excluded, under `#[cfg(test)]`)
+    /// is a `Skip` frame, which holds no module context (memory stays linear in the nesting).
+    fn items(&mut self, ctx: &ModCtx, skip: bool) -> Result<(), Fallback> {
+        let mut frames = vec![if skip {
+            Frame::Skip
+        } else {
+            Frame::Read(ctx.clone())
+        }];
         // The item being read: where its first token is (`None` between items), whether we are
         // still in its prefix (attributes, visibility), and whether only `;` can end it.
         let mut first: Option<usize> = None;
         let mut prefix = true;
         let mut to_semicolon = false;
         while let Some(token) = self.next()? {
+            let (ctx, skip) = match frames.last() {
+                Some(Frame::Read(ctx)) => (ctx, false),
+                _ => (ctx, true),
+            };
             let pending = first.is_some();
             let begin = *first.get_or_insert(token.start);
             // Where the item ends, and whether `module`/`constant` handled it already.
             let mut end = None;
             let mut handled = false;
             match token.kind {
-                Tok::Close(b'}') if nested && !pending => return Ok(()),
+                Tok::Close(b'}') if frames.len() > 1 && !pending => {
+                    frames.pop();
+                    first = None;
+                    continue;
+                }
                 Tok::Close(_) => return Err(Fallback),
                 Tok::Open(d) => {
                     self.skip_group(d)?;
@@ -263,8 +289,14 @@ impl Skimmer<'_, '_> {
                 }
                 Tok::Ident if prefix && self.is(token, b"unsafe") => {}
                 Tok::Ident if prefix && self.is(token, b"mod") => {
-                    self.module(begin, ctx, skip)?;
-                    (end, handled) = (Some(self.lexer.pos()), true);
+                    match self.module(begin, ctx, skip)? {
+                        Some(frame) => {
+                            frames.push(frame);
+                            (first, prefix, to_semicolon) = (None, true, false);
+                            continue;
+                        }
+                        None => (end, handled) = (Some(self.lexer.pos()), true),
+                    }
                 }
                 Tok::Ident if prefix && self.is(token, b"const") => {
                     if self.constant(begin, token, ctx, skip)? {
@@ -296,15 +328,21 @@ impl Skimmer<'_, '_> {
             }
         }
         // An item cut off by the end of the file, or a missing `}`: syn reports it.
-        if first.is_some() || nested {
+        if first.is_some() || frames.len() > 1 {
             Err(Fallback)
         } else {
             Ok(())
         }
     }
 
-    /// A `mod` item starting at `start`, its `mod` keyword just read.
-    fn module(&mut self, start: usize, ctx: &ModCtx, skip: bool) -> Result<(), Fallback> {
+    /// A `mod` item starting at `start`, its `mod` keyword just read: for an inline module,
+    /// the frame its body is read in (the caller reads the body).
+    fn module(
+        &mut self,
+        start: usize,
+        ctx: &ModCtx,
+        skip: bool,
+    ) -> Result<Option<Frame>, Fallback> {
         let name = self.next()?.ok_or(Fallback)?;
         let after = self.next()?.ok_or(Fallback)?;
         if name.kind != Tok::Ident {
@@ -326,18 +364,14 @@ impl Skimmer<'_, '_> {
         let m: syn::ItemMod = parse_snippet(&snippet)?;
         let cfgs = cfg::cfgs(&m.attrs);
         if skip || (cfgs.test && !self.ex.env.include_tests) {
-            return if inline {
-                self.items(ctx, true, true)
-            } else {
-                Ok(())
-            };
+            return Ok(inline.then_some(Frame::Skip));
         }
         self.base(start);
-        match self.ex.module(&m, cfgs, ctx) {
-            Some(child) if inline => self.items(&child, true, false),
-            _ if inline => self.items(ctx, true, true),
-            _ => Ok(()),
-        }
+        let child = self.ex.module(&m, cfgs, ctx);
+        Ok(match child {
+            Some(child) if inline => Some(Frame::Read(child)),
+            _ => inline.then_some(Frame::Skip),
+        })
     }
 
     /// A `const` starting at `start`, its keyword just read; `false` when it is a `const fn`.
@@ -460,14 +494,6 @@ fn parse_snippet<T: syn::parse::Parse>(snippet: &str) -> Result<T, Fallback> {
         return Err(Fallback);
     }
     Ok(syn::parse_str(snippet)?)
-}
-
-fn closing(open: u8) -> u8 {
-    match open {
-        b'(' => b')',
-        b'[' => b']',
-        _ => b'}',
-    }
 }
 
 #[cfg(test)]
