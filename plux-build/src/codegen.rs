@@ -62,7 +62,8 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::validate::{
-    Root, validate_cfg, validate_cfg_module, validate_name, validate_namespace, validate_value,
+    Root, validate_cfg, validate_cfg_module, validate_gate, validate_name, validate_namespace,
+    validate_value,
 };
 
 /// Validates `entries`, sorts them by `(namespace, name)` and renders the registry source.
@@ -154,7 +155,10 @@ fn validate(entry: &RegistryEntry) -> Result<(), String> {
     };
     validate_value(&entry.value, root).map_err(what)?;
     validate_value(&entry.path, root).map_err(what)?;
-    for predicate in entry.cfg.iter().chain(&entry.host_cfg) {
+    for gate in &entry.cfg {
+        validate_gate(gate).map_err(what)?;
+    }
+    for predicate in &entry.host_cfg {
         validate_cfg(predicate).map_err(what)?;
     }
     if let Some(module) = &entry.cfg_module {

@@ -12,6 +12,11 @@ use plux_build::scan::{
 };
 use plux_build::{Diagnostic, Severity};
 
+/// Module paths the scanner follows beyond plain `mod` items, and what it says about the
+/// files it does not reach (issue 12).
+#[path = "scan/reach.rs"]
+mod reach;
+
 /// A package in a temp dir.
 struct Pkg {
     dir: tempfile::TempDir,
@@ -71,7 +76,14 @@ impl Pkg {
         out.declarations
             .iter()
             .map(|d| {
-                let mut cfg: String = d.cfg.iter().map(|c| format!(" cfg({c})")).collect();
+                let mut cfg: String = d
+                    .cfg
+                    .iter()
+                    .map(|c| match c.starts_with("macro(") {
+                        true => format!(" {c}"),
+                        false => format!(" cfg({c})"),
+                    })
+                    .collect();
                 if let Some(module) = &d.cfg_module {
                     cfg.push_str(&format!(" on {module}"));
                 }
@@ -104,6 +116,13 @@ impl Pkg {
                 format!("{level} {at} {}", d.message)
             })
             .collect()
+    }
+
+    /// Scans, checks that nothing was reported, and returns the declarations (see `decls`).
+    fn clean_decls(&self) -> Vec<String> {
+        let out = self.scan();
+        clean(self, &out);
+        self.decls(&out)
     }
 
     fn files(&self, out: &ScanOutput) -> Vec<String> {
@@ -496,11 +515,6 @@ macro_rules! declare {
 /// #[plugin(namespace = "doc")]
 /// pub fn in_doc() {}
 pub const TEXT: &str = r#"#[plugin(namespace = "str")] pub fn in_string() {}"#;
-
-other_macro! {
-    #[plugin(namespace = "other")]
-    pub fn in_other_macro() {}
-}
 
 pub fn body() {
     let _ = "#[plugin(namespace = \"str\")] pub fn in_string() {}";

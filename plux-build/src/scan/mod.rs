@@ -87,12 +87,14 @@
 //! each file (`invalidate_current_thread_spans`) on the scan threads, which are the scanner's
 //! own.
 
+mod attrs;
 mod cache;
 mod cfg;
 mod consts;
 mod filter;
 mod items;
 mod lex;
+mod macros;
 mod modules;
 mod paths;
 mod read;

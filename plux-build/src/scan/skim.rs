@@ -203,6 +203,24 @@ impl Skimmer<'_, '_> {
         Err(Fallback)
     }
 
+    /// Whether the identifier just read starts a macro call: a path, then `!`.
+    fn is_call(&self) -> Result<bool, Fallback> {
+        let mut ahead = self.lexer.clone();
+        loop {
+            match ahead.next_token()?.map(|t| t.kind) {
+                Some(Tok::Punct(b'!')) => return Ok(true),
+                Some(Tok::Punct(b':')) => {
+                    let colon = ahead.next_token()?.map(|t| t.kind);
+                    let ident = ahead.next_token()?.map(|t| t.kind);
+                    if (colon, ident) != (Some(Tok::Punct(b':')), Some(Tok::Ident)) {
+                        return Ok(false);
+                    }
+                }
+                _ => return Ok(false),
+            }
+        }
+    }
+
     /// Consumes inner attributes (`#![..]`) at the current place; their byte range.
     fn inner_attrs(&mut self) -> Result<Option<(usize, usize)>, Fallback> {
         let mut range: Option<(usize, usize)> = None;
@@ -245,6 +263,9 @@ impl Skimmer<'_, '_> {
         let mut first: Option<usize> = None;
         let mut prefix = true;
         let mut to_semicolon = false;
+        // What the item is, when that means it must be parsed: `pub` without a restriction in
+        // its prefix, a `pub use`, a macro call (whose body may hold items).
+        let (mut public, mut reexport, mut call) = (false, false, false);
         while let Some(token) = self.next()? {
             let (ctx, skip) = match frames.last() {
                 Some(Frame::Read(ctx)) => (ctx, false),
@@ -285,6 +306,8 @@ impl Skimmer<'_, '_> {
                     {
                         self.lexer = ahead;
                         self.skip_group(b'(')?;
+                    } else {
+                        public = true;
                     }
                 }
                 Tok::Ident if prefix && self.is(token, b"unsafe") => {}
@@ -293,6 +316,7 @@ impl Skimmer<'_, '_> {
                         Some(frame) => {
                             frames.push(frame);
                             (first, prefix, to_semicolon) = (None, true, false);
+                            public = false;
                             continue;
                         }
                         None => (end, handled) = (Some(self.lexer.pos()), true),
@@ -310,21 +334,30 @@ impl Skimmer<'_, '_> {
                             .iter()
                             .any(|word| self.is(token, word)) =>
                 {
+                    reexport = public && self.is(token, b"use");
                     to_semicolon = true;
+                    prefix = false;
+                }
+                Tok::Ident if prefix => {
+                    call = !self.is(token, b"macro_rules") && self.is_call()?;
                     prefix = false;
                 }
                 _ => prefix = false,
             }
             if let Some(end) = end {
-                if !handled && self.targeted && mentions_plugins(&self.text.as_bytes()[begin..end])
-                {
-                    let item: Item = parse_snippet(&self.text[begin..end])?;
+                let snippet = &self.text[begin..end];
+                let wanted = reexport
+                    || (self.targeted && mentions_plugins(snippet.as_bytes()))
+                    || (call && holds_item_keywords(snippet.as_bytes()));
+                if !handled && wanted {
+                    let item: Item = parse_snippet(snippet)?;
                     if !skip {
                         self.base(begin);
                         self.ex.items(&[item], ctx);
                     }
                 }
                 (first, prefix, to_semicolon) = (None, true, false);
+                (public, reexport, call) = (false, false, false);
             }
         }
         // An item cut off by the end of the file, or a missing `}`: syn reports it.
@@ -467,6 +500,18 @@ impl Skimmer<'_, '_> {
             _ => false,
         }
     }
+}
+
+/// Whether a macro call may hold items the scanner reads without plugin text: `mod`, `const`
+/// or `use` as a token.
+fn holds_item_keywords(snippet: &[u8]) -> bool {
+    let mut lexer = Lexer::new(snippet);
+    while let Ok(Some(token)) = lexer.next_token() {
+        if token.kind == Tok::Ident && matches!(lexer.text(token), b"mod" | b"const" | b"use") {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether `group` is `(".")`, `((".."))`, ...

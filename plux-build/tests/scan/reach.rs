@@ -1,0 +1,213 @@
+//! Module paths the scanner follows beyond plain `mod` items (macro calls, `pub use`
+//! re-exports, `#[cfg_attr(.., plugin(..))]`), and what it says about files it does not reach.
+
+use super::Pkg;
+
+/// A module file declaring the function plugin `name` in namespace `ns`.
+fn hook(name: &str) -> String {
+    format!("#[plugin(namespace = \"ns\")]\npub fn {name}() {{}}\n")
+}
+
+/// tokio's layout: `cfg_rt! { pub mod runtime; }`, with `cfg_rt` a crate-local `macro_rules!`
+/// that adds a `#[cfg]` the scanner cannot see.
+const TOKIO_MACROS: &str = r#"
+macro_rules! cfg_rt {
+    ($($item:item)*) => {
+        $(
+            #[cfg(feature = "rt")]
+            $item
+        )*
+    }
+}
+
+macro_rules! cfg_net {
+    ($($item:item)*) => {
+        $( #[cfg(feature = "net")] $item )*
+    }
+}
+"#;
+
+#[test]
+fn modules_in_macro_calls_are_followed_under_the_macros_gate() {
+    let pkg = Pkg::new(&[
+        (
+            "src/lib.rs",
+            r#"#[macro_use]
+mod macros;
+
+cfg_rt! {
+    pub mod runtime;
+}
+cfg_net!(
+    pub mod net {
+        #[plugin(namespace = "ns", name = "tcp")]
+        impl Listener for Tcp {}
+        pub mod udp;
+    }
+);
+crate::cfg_rt![
+    #[plugin(namespace = "ns")]
+    pub fn spawn() {}
+    pub const NS: &str = "from.macro";
+];
+#[plugin(namespace = NS)]
+pub fn uses_the_const() {}
+"#,
+        ),
+        ("src/macros.rs", TOKIO_MACROS),
+        ("src/runtime.rs", &hook("block_on")),
+        ("src/net/udp.rs", &hook("udp")),
+    ]);
+    assert_eq!(
+        pkg.clean_decls(),
+        [
+            "from.macro uses_the_const=demo::uses_the_const Function @ src/lib.rs:19:1",
+            "ns block_on=demo::runtime::block_on Function macro(cfg_rt) on demo::runtime @ src/runtime.rs:1:1",
+            "ns spawn=demo::spawn Function macro(crate::cfg_rt) @ src/lib.rs:15:5",
+            "ns tcp=demo::net::Tcp Type macro(cfg_net) on demo::net @ src/lib.rs:9:9",
+            "ns udp=demo::net::udp::udp Function macro(cfg_net) on demo::net @ src/net/udp.rs:1:1",
+        ]
+    );
+    assert!(
+        pkg.files(&pkg.scan())
+            .contains(&"src/runtime.rs".to_owned())
+    );
+}
+
+#[test]
+fn cfg_if_branches_are_gated_by_their_real_predicates() {
+    let pkg = Pkg::new(&[
+        (
+            "src/lib.rs",
+            r#"cfg_if::cfg_if! {
+    if #[cfg(unix)] {
+        pub mod unix;
+    } else if #[cfg(windows)] {
+        pub mod windows;
+    } else {
+        pub mod other;
+        #[plugin(namespace = "ns")]
+        pub fn fallback() {}
+    }
+}
+cfg_if! {
+    if #[cfg(test)] {
+        mod tests;
+    } else if #[cfg(feature = "x")] {
+        cfg_net! { pub mod both; }
+    }
+}
+"#,
+        ),
+        ("src/unix.rs", &hook("u")),
+        ("src/windows.rs", &hook("w")),
+        ("src/other.rs", &hook("o")),
+        ("src/both.rs", &hook("b")),
+        ("src/tests.rs", &hook("t")),
+    ]);
+    assert_eq!(
+        pkg.clean_decls(),
+        [
+            "ns b=demo::both::b Function cfg(all(feature = \"x\", not(any(test)))) macro(cfg_net) on demo::both @ src/both.rs:1:1",
+            "ns fallback=demo::fallback Function cfg(not(any(unix, windows))) @ src/lib.rs:8:9",
+            "ns o=demo::other::o Function cfg(not(any(unix, windows))) on demo::other @ src/other.rs:1:1",
+            "ns u=demo::unix::u Function cfg(unix) on demo::unix @ src/unix.rs:1:1",
+            "ns w=demo::windows::w Function cfg(all(windows, not(any(unix)))) on demo::windows @ src/windows.rs:1:1",
+        ]
+    );
+    // The `test` branch is test code: not read.
+    assert!(!pkg.files(&pkg.scan()).contains(&"src/tests.rs".to_owned()));
+}
+
+#[test]
+fn macro_bodies_that_are_not_items_are_reported_when_they_mention_plugins() {
+    let pkg = Pkg::new(&[(
+        "src/lib.rs",
+        r#"lazy_static! {
+    static ref S: PluginSpec<dyn P> = PluginSpec::new("ns", "s", make);
+}
+my_macro!(#[plugin(namespace = "ns")] fn => broken);
+other! { "a plugin in a string" => x }
+macro_rules! defines {
+    () => { #[plugin(namespace = "ns")] pub fn f() {} };
+}
+cfg_if::cfg_if! {
+    if #[cfg(unix)] { #[plugin(namespace = "ns")] fn => } else { pub mod fine; }
+}
+"#,
+    )]);
+    let out = pkg.scan();
+    assert_eq!(
+        pkg.diags(&out.diagnostics),
+        [
+            "warning src/lib.rs:1:1 `lazy_static!` mentions plugins, but its body is not a list of items; declarations in it are not indexed",
+            "warning src/lib.rs:4:1 `my_macro!` mentions plugins, but its body is not a list of items; declarations in it are not indexed",
+            "warning src/lib.rs:9:1 `cfg_if::cfg_if!` mentions plugins, but its body is not a list of items; declarations in it are not indexed",
+            // The other branch is read; its module is gated, so a missing file is a warning.
+            "warning src/lib.rs:10:66 file not found for module `fine`",
+        ]
+    );
+}
+
+#[test]
+fn cfg_attr_plugin_is_a_declaration_gated_by_its_predicate() {
+    let pkg = Pkg::new(&[(
+        "src/lib.rs",
+        r#"
+#[cfg_attr(feature = "cli", plugin(namespace = "ns", name = "cli"))]
+impl Cli for Tool {}
+
+#[cfg_attr(all(unix, feature = "x"), derive(Debug), plux_runtime::plugin(namespace = "ns"))]
+pub fn hook() {}
+
+#[cfg(feature = "outer")]
+#[cfg_attr(feature = "a", cfg_attr(feature = "b", plugin(namespace = "ns")))]
+pub fn nested() {}
+
+#[cfg_attr(test, plugin(namespace = "ns"))]
+pub fn test_only() {}
+
+#[cfg_attr(feature = "x", derive(Debug))]
+pub fn not_a_plugin() {}
+
+pub mod m {
+    #[cfg_attr(unix, plugin(namespace = "ns"))]
+    pub struct Misplaced;
+}
+"#,
+    )]);
+    let out = pkg.scan();
+    assert_eq!(
+        pkg.decls(&out),
+        [
+            "ns cli=demo::Tool Type cfg(feature = \"cli\") @ src/lib.rs:2:1",
+            "ns hook=demo::hook Function cfg(all(unix, feature = \"x\")) @ src/lib.rs:5:1",
+            "ns nested=demo::nested Function cfg(feature = \"outer\") cfg(feature = \"a\") cfg(feature = \"b\") @ src/lib.rs:9:1",
+        ]
+    );
+    assert_eq!(
+        pkg.diags(&out.diagnostics),
+        ["error src/lib.rs:19:5 `#[plugin]` on an item that cannot be a plugin"]
+    );
+}
+
+#[test]
+fn declarations_directly_in_a_macro_body_are_gated_on_the_item() {
+    let pkg = Pkg::new(&[(
+        "src/lib.rs",
+        r#"
+cfg_rt! {
+    #[plugin(namespace = "ns")]
+    pub fn spawn() {}
+    pub static S: PluginSpec<dyn P> = PluginSpec::new("ns", "s", make);
+}
+"#,
+    )]);
+    assert_eq!(
+        pkg.clean_decls(),
+        [
+            "ns s=demo::S Spec macro(cfg_rt) @ src/lib.rs:5:16",
+            "ns spawn=demo::spawn Function macro(cfg_rt) @ src/lib.rs:3:5",
+        ]
+    );
+}
