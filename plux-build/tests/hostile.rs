@@ -398,6 +398,30 @@ fn a_file_larger_than_the_parse_limit_is_never_parsed_whole() {
 }
 
 #[test]
+fn a_pub_use_deeper_than_any_module_path_is_not_followed() {
+    // syn parses `use` paths recursively: the skimmer, which parses every `pub use` to find
+    // re-exported plugins, leaves a path with more `::` than any module path alone.
+    let use_of = |depth: usize| format!("pub use {}X;\n", "a::".repeat(depth));
+    let private = "mod hidden {\n    #[plugin(namespace = \"ns\")]\n    pub fn f() {}\n}\n";
+    let text = format!("{private}{}", use_of(1_000));
+    let pkg = Pkg::new(&[("src/lib.rs", text.as_bytes())]);
+    let out = pkg.scan();
+    assert_eq!(
+        pkg.diags(&out),
+        [
+            "error src/lib.rs:2:5 plugin `demo::hidden::f` is not reachable from other crates: \
+          module `crate::hidden` is private, and no `pub use` re-exports the plugin"
+        ]
+    );
+    // 200,000 segments (1.4 MB on one line), with the prefilter as scans run.
+    let text = format!("{private}pub use hidden::f;\n{}", use_of(200_000));
+    let pkg = Pkg::new(&[("src/lib.rs", text.as_bytes())]);
+    let fast = scan_target_with(&pkg.target(), &ScanOptions::default(), true).unwrap();
+    assert_eq!(pkg.diags(&fast), Vec::<String>::new());
+    assert_eq!(pkg.decls(&fast), ["f=demo::f @ src/lib.rs:2:5"]);
+}
+
+#[test]
 fn non_utf8_bytes_are_located_at_the_first_bad_byte() {
     let pkg = Pkg::new(&[
         ("src/lib.rs", b"pub mod bad;\npub mod ok;\n"),

@@ -722,12 +722,15 @@ fn private_module_on_the_way_is_an_error_at_the_declaration() {
     assert_eq!(
         pkg.diags(&out.diagnostics),
         [
-            "error src/hidden.rs:2:3 plugin `demo::hidden::unreachable` is not reachable from other crates: module `crate::hidden` is private",
-            "error src/semi.rs:1:12 plugin `demo::semi::S` is not reachable from other crates: module `crate::semi` is private",
+            "error src/hidden.rs:2:3 plugin `demo::hidden::unreachable` is not reachable from other crates: module `crate::hidden` is private, and no `pub use` re-exports the plugin",
+            "error src/semi.rs:1:12 plugin `demo::semi::S` is not reachable from other crates: module `crate::semi` is private, and no `pub use` re-exports the plugin",
         ]
     );
     let d = &out.diagnostics[0];
-    assert_eq!(d.help.as_deref(), Some("make `mod hidden` pub"));
+    assert_eq!(
+        d.help.as_deref(),
+        Some("make `mod hidden` pub, or re-export the plugin with `pub use`")
+    );
     assert_eq!(
         d.notes,
         [format!(
@@ -1304,7 +1307,7 @@ fn several_private_modules_are_all_named_in_the_help() {
     );
     assert_eq!(
         out.diagnostics[0].help.as_deref(),
-        Some("make `mod a` and `mod c` pub")
+        Some("make `mod a` and `mod c` pub, or re-export the plugin with `pub use`")
     );
 }
 

@@ -10,7 +10,8 @@ use syn::{Attribute, Expr, Item, Type, Visibility};
 use super::attrs::{PLACEMENT_HELP, PluginAttr, first_plugin};
 use super::cfg::{self, Cfgs};
 use super::consts::Consts;
-use super::tree::{Env, ModCtx};
+use super::reexport::{ModRecord, UseRecord};
+use super::tree::{Env, ModCtx, PrivateMod};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Kind, Location};
 
@@ -50,6 +51,10 @@ pub(crate) struct RawDecl {
     /// The module of `value`'s path that `cfg` gates (see [`Declaration::cfg_module`]).
     pub(crate) cfg_module: Option<String>,
     pub(crate) location: Location,
+    /// The non-`pub` modules on `value`'s path, outermost first, when the declaration is in a
+    /// library: its public path (through `pub use` re-exports) is found once the whole crate
+    /// is read (see the `reexport` module).
+    pub(crate) private: Vec<PrivateMod>,
 }
 
 /// A module-level `const`, a candidate for namespace/name references.
@@ -79,6 +84,10 @@ pub(crate) struct FileItems {
     pub(crate) children: Vec<Child>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) dirs: Vec<PathBuf>,
+    /// Every module whose items this file holds (the file's own, and its inline ones).
+    pub(crate) mods: Vec<ModRecord>,
+    /// Its `pub use` items.
+    pub(crate) uses: Vec<UseRecord>,
     /// Every path checked for a module file, and whether it was a file (the scan cache
     /// re-checks them before re-using this result).
     pub(crate) probes: Vec<(PathBuf, bool)>,
@@ -91,6 +100,7 @@ pub(crate) fn extract(env: &Env, file: &Path, syntax: &syn::File, ctx: &ModCtx) 
     if !cfgs.test || env.include_tests {
         let mut ctx = ctx.clone();
         ctx.cfg.extend(cfgs.at(ctx.segments.len()));
+        extractor.enter(&ctx);
         extractor.items(&syntax.items, &ctx);
     }
     extractor.out
@@ -157,15 +167,23 @@ impl Extractor<'_> {
             if cfgs.test && !self.env.include_tests {
                 continue;
             }
-            if !ctx.included && !matches!(item, Item::Mod(_) | Item::Const(_)) {
-                // Only modules (which may be included) and consts (which may be referenced).
+            if !ctx.included && !matches!(item, Item::Mod(_) | Item::Const(_) | Item::Use(_)) {
+                // Only modules (which may be included), consts (which may be referenced) and
+                // re-exports (which may make a plugin public).
                 continue;
             }
             match item {
                 Item::Mod(m) => {
                     if let (Some(child), Some((_, items))) = (self.module(m, cfgs, ctx), &m.content)
                     {
+                        self.enter(&child);
                         self.items(items, &child);
+                    }
+                }
+                Item::Use(u) => {
+                    self.reexport(u, &cfgs, ctx);
+                    if ctx.included {
+                        self.not_here(attrs);
                     }
                 }
                 Item::Static(s) if is_spec_type(&s.ty) => {
@@ -258,8 +276,9 @@ impl Extractor<'_> {
         };
         let location = self.loc(ident.span());
         let value = self.value(ctx, &ident.to_string());
-        self.reachable(ctx, &value, &location);
-        if self.env.check_visibility && !matches!(vis, Visibility::Public(_)) {
+        let public = matches!(vis, Visibility::Public(_));
+        let private = self.private_mods(ctx, &value, &location, public);
+        if self.env.check_visibility && !public {
             self.private_item(&location, &value, &format!("{what} {ident}"));
         }
         let Some((cfg, cfg_module)) = self.gate(ctx, &cfgs.predicates, &value, &location) else {
@@ -274,6 +293,7 @@ impl Extractor<'_> {
             cfg,
             cfg_module,
             location,
+            private,
         };
         self.out.decls.push(decl);
     }
@@ -309,9 +329,10 @@ impl Extractor<'_> {
             }
         };
         let location = self.loc(span);
-        if value.joined_to_module {
-            self.reachable(ctx, &value.path, &location);
-        }
+        let private = match value.joined_to_module {
+            true => self.private_mods(ctx, &value.path, &location, true),
+            false => Vec::new(),
+        };
         let own = own_gates(cfgs, attr);
         let Some((cfg, cfg_module)) = self.gate(ctx, &own, &value.path, &location) else {
             return;
@@ -325,6 +346,7 @@ impl Extractor<'_> {
             cfg,
             cfg_module,
             location,
+            private,
         });
     }
 
@@ -342,8 +364,9 @@ impl Extractor<'_> {
         });
         let location = self.loc(attr.span);
         let value = self.value(ctx, &ident.to_string());
-        self.reachable(ctx, &value, &location);
-        if self.env.check_visibility && !matches!(f.vis, Visibility::Public(_)) {
+        let public = matches!(f.vis, Visibility::Public(_));
+        let private = self.private_mods(ctx, &value, &location, public);
+        if self.env.check_visibility && !public {
             self.private_item(&location, &value, &format!("fn {ident}"));
         }
         let own = own_gates(cfgs, attr);
@@ -359,6 +382,7 @@ impl Extractor<'_> {
             cfg,
             cfg_module,
             location,
+            private,
         });
     }
 }

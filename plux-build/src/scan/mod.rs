@@ -98,6 +98,7 @@ mod macros;
 mod modules;
 mod paths;
 mod read;
+mod reexport;
 mod resolve;
 mod skim;
 mod threads;
@@ -256,7 +257,7 @@ fn scan_target_inner(
     if let Some(session) = env.cache.take() {
         session.save();
     }
-    Ok(finish(collected))
+    Ok(finish(collected, &env.prefix))
 }
 
 /// Runs `op` on the scanner's threads (large stacks; as many as the rayon pool this is called
@@ -326,17 +327,20 @@ pub fn scan_dir_with(
     let (jobs, mut diagnostics) = tree::loose_files(&env, dir);
     let mut collected = tree::walk(&env, jobs);
     collected.diagnostics.append(&mut diagnostics);
-    Ok(finish(collected))
+    Ok(finish(collected, &env.prefix))
 }
 
-fn finish(collected: tree::Collected) -> ScanOutput {
+fn finish(collected: tree::Collected, prefix: &str) -> ScanOutput {
     let tree::Collected {
         mut files,
         mut dirs,
-        decls,
+        mut decls,
         consts,
         mut diagnostics,
+        mods,
+        uses,
     } = collected;
+    reexport::reexported(&mut decls, &mods, &uses, prefix, &mut diagnostics);
     // Only consts that a declaration names can matter (a crate such as `windows-sys` has
     // 100,000 others).
     let named: std::collections::HashSet<&str> = decls

@@ -8,6 +8,7 @@ use syn::{Attribute, Meta, Visibility};
 
 use super::cfg::Cfgs;
 use super::items::{Child, Extractor, str_lit};
+use super::reexport;
 use super::tree::{ModCtx, PrivateMod};
 use crate::diagnostic::Diagnostic;
 use crate::model::Location;
@@ -44,7 +45,8 @@ impl Extractor<'_> {
             return None;
         }
         let mut private = ctx.private.clone();
-        if !matches!(m.vis, Visibility::Public(_)) {
+        let public = matches!(m.vis, Visibility::Public(_));
+        if !public {
             private.push(PrivateMod {
                 name: name.clone(),
                 path: format!("{}::{name}", ctx.display()),
@@ -62,6 +64,7 @@ impl Extractor<'_> {
             segments,
             cfg,
             private,
+            public,
             dir: PathBuf::new(),
             relative: None,
         };
@@ -184,41 +187,26 @@ impl Extractor<'_> {
         Err(())
     }
 
-    /// Reports the private modules between the crate root and a library's plugin.
-    pub(super) fn reachable(&mut self, ctx: &ModCtx, value: &str, location: &Location) {
-        if !self.env.check_visibility {
-            return;
+    /// The private modules between the crate root and a library's plugin at `value`: its
+    /// public path is looked for once the whole crate is read (see the `reexport` module).
+    /// Without a public path the item cannot be re-exported, so then both are reported now.
+    pub(super) fn private_mods(
+        &mut self,
+        ctx: &ModCtx,
+        value: &str,
+        location: &Location,
+        item_public: bool,
+    ) -> Vec<PrivateMod> {
+        if !self.env.check_visibility || ctx.private.is_empty() {
+            return Vec::new();
         }
-        let Some(first) = ctx.private.first() else {
-            return;
-        };
-        let mut diagnostic = Diagnostic::error(
-            Some(location.clone()),
-            format!(
-                "plugin `{value}` is not reachable from other crates: module `{}` is private",
-                first.path
-            ),
-        );
-        for private in &ctx.private {
-            diagnostic = diagnostic.with_note(format!(
-                "`mod {}` is declared at {}",
-                private.name, private.location
-            ));
+        if item_public {
+            return ctx.private.clone();
         }
-        // Only `pub mod` works: the scanner names the item by its module path, and does not
-        // follow `pub use` re-exports.
-        let names: Vec<String> = ctx
-            .private
-            .iter()
-            .map(|m| format!("`mod {}`", m.name))
-            .collect();
-        let help = match names.split_last() {
-            Some((last, rest)) if !rest.is_empty() => {
-                format!("make {} and {last} pub", rest.join(", "))
-            }
-            _ => format!("make {} pub", names.join("")),
-        };
-        self.out.diagnostics.push(diagnostic.with_help(help));
+        self.out
+            .diagnostics
+            .push(reexport::unreachable(value, location, &ctx.private));
+        Vec::new()
     }
 
     pub(super) fn private_item(&mut self, location: &Location, value: &str, item: &str) {

@@ -29,6 +29,7 @@ use super::cfg;
 use super::items::{Extractor, FileItems};
 use super::lex::{self, Lexer, Tok, Token, Unlexable, closing};
 use super::read::MAX_NESTING;
+use super::reexport::MAX_USE_DEPTH;
 use super::tree::{Env, ModCtx};
 use crate::model::Location;
 
@@ -138,6 +139,7 @@ pub(crate) fn skim(
     }
     let mut ctx = ctx.clone();
     ctx.cfg.extend(cfgs.at(ctx.segments.len()));
+    skimmer.ex.enter(&ctx);
     skimmer.items(&ctx, false)?;
     Ok(skimmer.ex.out)
 }
@@ -346,7 +348,7 @@ impl Skimmer<'_, '_> {
             }
             if let Some(end) = end {
                 let snippet = &self.text[begin..end];
-                let wanted = reexport
+                let wanted = (reexport && use_depth(snippet.as_bytes()) <= MAX_USE_DEPTH)
                     || (self.targeted && mentions_plugins(snippet.as_bytes()))
                     || (call && holds_item_keywords(snippet.as_bytes()));
                 if !handled && wanted {
@@ -402,7 +404,10 @@ impl Skimmer<'_, '_> {
         self.base(start);
         let child = self.ex.module(&m, cfgs, ctx);
         Ok(match child {
-            Some(child) if inline => Some(Frame::Read(child)),
+            Some(child) if inline => {
+                self.ex.enter(&child);
+                Some(Frame::Read(child))
+            }
             _ => inline.then_some(Frame::Skip),
         })
     }
@@ -502,6 +507,35 @@ impl Skimmer<'_, '_> {
     }
 }
 
+/// The most `::` on one path of a `use` item (`a::{b::c, d}`: 2), read without syn, which
+/// parses use paths recursively.
+fn use_depth(snippet: &[u8]) -> usize {
+    let mut lexer = Lexer::new(snippet);
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut groups: Vec<usize> = Vec::new();
+    let mut colon = false;
+    while let Ok(Some(token)) = lexer.next_token() {
+        match token.kind {
+            Tok::Punct(b':') if colon => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                colon = false;
+                continue;
+            }
+            Tok::Punct(b':') => {
+                colon = true;
+                continue;
+            }
+            Tok::Open(b'{') => groups.push(depth),
+            Tok::Close(b'}') => depth = groups.pop().unwrap_or(0),
+            Tok::Punct(b',') => depth = groups.last().copied().unwrap_or(0),
+            _ => {}
+        }
+        colon = false;
+    }
+    deepest
+}
+
 /// Whether a macro call may hold items the scanner reads without plugin text: `mod`, `const`
 /// or `use` as a token.
 fn holds_item_keywords(snippet: &[u8]) -> bool {
@@ -551,6 +585,14 @@ mod tests {
         assert_eq!(strip_preamble("#!/usr/bin/env x\nfn f() {}"), "\nfn f() {}");
         assert_eq!(strip_preamble("#![cfg(x)]\n"), "#![cfg(x)]\n");
         assert_eq!(strip_preamble("#! /* c */ [cfg(x)]"), "#! /* c */ [cfg(x)]");
+    }
+
+    #[test]
+    fn use_depth_is_the_most_colons_on_one_path() {
+        assert_eq!(use_depth(b"pub use a;"), 0);
+        assert_eq!(use_depth(b"pub use a::b::C;"), 2);
+        assert_eq!(use_depth(b"pub use a::{b::c::D, e, f::*};"), 3);
+        assert_eq!(use_depth(b"#[cfg(x)] pub use a::{b::{c::d}, e::f};"), 3);
     }
 
     #[test]

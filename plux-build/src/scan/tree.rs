@@ -11,6 +11,7 @@ use super::consts::Consts;
 use super::filter::Filter;
 use super::items::RawDecl;
 use super::read;
+use super::reexport::{ModRecord, UseRecord};
 use super::threads;
 use crate::diagnostic::Diagnostic;
 use crate::model::Location;
@@ -56,6 +57,8 @@ pub(crate) struct ModCtx {
     pub(crate) cfg: Vec<ModCfg>,
     /// Non-`pub` modules on the way, outermost first.
     pub(crate) private: Vec<PrivateMod>,
+    /// This module's `mod` item is `pub` (true for a crate root).
+    pub(crate) public: bool,
     /// rustc's directory for child module files.
     pub(crate) dir: PathBuf,
     /// rustc's "relative" part: `Some(name)` when this module is a non-`mod.rs` file `name.rs`,
@@ -108,6 +111,7 @@ impl Job {
                 segments,
                 cfg: Vec::new(),
                 private: Vec::new(),
+                public: true,
                 dir,
                 relative: None,
                 included,
@@ -153,6 +157,8 @@ pub(crate) struct Collected {
     pub(crate) decls: Vec<RawDecl>,
     pub(crate) consts: Consts,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) mods: Vec<ModRecord>,
+    pub(crate) uses: Vec<UseRecord>,
 }
 
 impl Collected {
@@ -162,6 +168,8 @@ impl Collected {
         self.decls.append(&mut other.decls);
         self.consts.append(&mut other.consts);
         self.diagnostics.append(&mut other.diagnostics);
+        self.mods.append(&mut other.mods);
+        self.uses.append(&mut other.uses);
     }
 }
 
@@ -379,6 +387,8 @@ fn process(env: &Env, job: Job) -> Processed {
     out.consts = found.consts;
     out.diagnostics = found.diagnostics;
     out.dirs = found.dirs;
+    out.mods = found.mods;
+    out.uses = found.uses;
     let children = found.children;
     // Every span of this file is turned into plain data by now; free the thread's source map.
     proc_macro2::extra::invalidate_current_thread_spans();

@@ -211,3 +211,152 @@ cfg_rt! {
         ]
     );
 }
+
+#[test]
+fn plugins_in_private_modules_are_indexed_at_their_shortest_public_path() {
+    let pkg = Pkg::new(&[
+        (
+            "src/lib.rs",
+            r#"mod s3;
+pub use s3::S3Service;
+mod sqs;
+pub use sqs::Queue as SqsQueue;
+mod hooks;
+pub use hooks::*;
+mod a {
+    pub use super::b::Chained;
+}
+mod b {
+    pub use crate::c::Chained;
+}
+mod c {
+    #[plugin(namespace = "ns", name = "chained")]
+    impl P for Chained {}
+    pub struct Chained;
+}
+pub use a::Chained;
+mod inner {
+    pub mod services {
+        pub static LAMBDA: PluginSpec<dyn P> = PluginSpec::new("ns", "lambda", make);
+    }
+    pub static TWICE: PluginSpec<dyn P> = PluginSpec::new("ns", "twice", make);
+}
+pub use inner::services;
+pub mod api {
+    pub use crate::inner::TWICE;
+}
+pub use inner::TWICE as Beta;
+pub use inner::TWICE as Alpha;
+pub mod public {
+    #[plugin(namespace = "ns")]
+    pub fn already_public() {}
+}
+pub use public::already_public as shorter;
+"#,
+        ),
+        (
+            "src/s3.rs",
+            "#[derive(Default)]\npub struct S3Service;\n#[plugin(namespace = \"ns\", name = \"s3\")]\nimpl P for S3Service {}\n",
+        ),
+        (
+            "src/sqs.rs",
+            "pub static Queue: PluginSpec<dyn P> = PluginSpec::new(\"ns\", \"sqs\", make);\n",
+        ),
+        ("src/hooks.rs", &hook("on_start")),
+    ]);
+    assert_eq!(
+        pkg.clean_decls(),
+        [
+            // A declared path that is public is kept, though a re-export is shorter.
+            "ns already_public=demo::public::already_public Function @ src/lib.rs:32:5",
+            "ns chained=demo::Chained Type @ src/lib.rs:14:5",
+            "ns lambda=demo::services::LAMBDA Spec @ src/lib.rs:21:20",
+            "ns on_start=demo::on_start Function @ src/hooks.rs:1:1",
+            "ns s3=demo::S3Service Type @ src/s3.rs:3:1",
+            "ns sqs=demo::SqsQueue Spec @ src/sqs.rs:1:12",
+            // Three public paths: the shortest, then the first in alphabetical order.
+            "ns twice=demo::Alpha Spec @ src/lib.rs:23:16",
+        ]
+    );
+}
+
+#[test]
+fn a_private_module_without_a_public_path_is_an_error_that_says_so() {
+    let pkg = Pkg::new(&[(
+        "src/lib.rs",
+        r#"mod hidden {
+    #[plugin(namespace = "ns")]
+    pub fn f() {}
+}
+pub(crate) use hidden::f;
+pub mod a {
+    pub use crate::b::*;
+}
+pub mod b {
+    pub use crate::a::*;
+    pub use self::undeclared::g;
+}
+"#,
+    )]);
+    let out = pkg.scan();
+    assert_eq!(
+        pkg.diags(&out.diagnostics),
+        [
+            "error src/lib.rs:2:5 plugin `demo::hidden::f` is not reachable from other crates: module `crate::hidden` is private, and no `pub use` re-exports the plugin"
+        ]
+    );
+    assert_eq!(
+        out.diagnostics[0].help.as_deref(),
+        Some("make `mod hidden` pub, or re-export the plugin with `pub use`")
+    );
+}
+
+#[test]
+fn a_reexported_plugin_is_gated_by_the_levels_of_its_public_path() {
+    let pkg = Pkg::new(&[(
+        "src/lib.rs",
+        r#"#[cfg(feature = "s3")]
+mod s3 {
+    #[plugin(namespace = "ns")]
+    pub fn s3() {}
+}
+#[cfg(feature = "s3")]
+pub use s3::s3;
+mod inner {
+    #[plugin(namespace = "ns")]
+    pub fn unix_only() {}
+    #[plugin(namespace = "ns")]
+    pub fn two_levels() {}
+}
+#[cfg(unix)]
+pub mod api {
+    pub use crate::inner::unix_only;
+    #[cfg(feature = "x")]
+    pub use crate::inner::two_levels;
+}
+cfg_rt! {
+    mod runtime {
+        #[plugin(namespace = "ns", name = "rt")]
+        impl P for Runtime {}
+        pub struct Runtime;
+    }
+    pub use runtime::Runtime;
+}
+"#,
+    )]);
+    let out = pkg.scan();
+    assert_eq!(
+        pkg.decls(&out),
+        [
+            "ns rt=demo::Runtime Type macro(cfg_rt) @ src/lib.rs:22:9",
+            "ns s3=demo::s3 Function cfg(feature = \"s3\") @ src/lib.rs:3:5",
+            "ns unix_only=demo::api::unix_only Function cfg(unix) on demo::api @ src/lib.rs:9:5",
+        ]
+    );
+    assert_eq!(
+        pkg.diags(&out.diagnostics),
+        [
+            "error src/lib.rs:11:5 plugin `demo::inner::two_levels` is re-exported as `demo::api::two_levels`, which is under `#[cfg]` on two levels of its path"
+        ]
+    );
+}
