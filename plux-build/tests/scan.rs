@@ -1161,8 +1161,14 @@ fn scan_dir_uses_a_crate_root_when_there_is_one() {
         ),
     ]);
     let out = scan_dir(pkg.root(), "pkg", &ScanOptions::default()).unwrap();
-    clean(&pkg, &out);
     assert_eq!(pkg.decls(&out), ["ns f=pkg::a::f Function @ src/a.rs:1:1"]);
+    // The file no module path reaches is not scanned, and said so.
+    assert_eq!(
+        pkg.diags(&out.diagnostics),
+        [
+            "warning src/unreached.rs:1:3 this file mentions plugins, but no module path reaches it: it was not scanned"
+        ]
+    );
 }
 
 #[test]

@@ -31,6 +31,7 @@ pub fn exec_resolve(args: &ResolveArgs, global: &GlobalArgs, shell: &Shell) -> a
 
 fn print(global: &GlobalArgs, shell: &Shell, namespace: Option<&str>) -> anyhow::Result<i32> {
     let (listed, diagnostics) = ops::list(&global.options(), namespace)?;
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     shell.diagnostics(&diagnostics)?;
     let mut text = String::new();
     for Listed {
@@ -72,5 +73,5 @@ fn print(global: &GlobalArgs, shell: &Shell, namespace: Option<&str>) -> anyhow:
             None => shell.note("no plugins found in the selected packages"),
         }
     }
-    Ok(0)
+    Ok(super::partial(shell, errors, "the list leaves out"))
 }

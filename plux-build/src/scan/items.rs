@@ -88,6 +88,8 @@ pub(crate) struct FileItems {
     pub(crate) mods: Vec<ModRecord>,
     /// Its `pub use` items.
     pub(crate) uses: Vec<UseRecord>,
+    /// Module files and directories not read on purpose (see `Extractor::skipped`).
+    pub(crate) skipped: Vec<PathBuf>,
     /// Every path checked for a module file, and whether it was a file (the scan cache
     /// re-checks them before re-using this result).
     pub(crate) probes: Vec<(PathBuf, bool)>,
@@ -102,6 +104,8 @@ pub(crate) fn extract(env: &Env, file: &Path, syntax: &syn::File, ctx: &ModCtx) 
         ctx.cfg.extend(cfgs.at(ctx.segments.len()));
         extractor.enter(&ctx);
         extractor.items(&syntax.items, &ctx);
+    } else {
+        extractor.out.skipped.push(ctx.child_dir());
     }
     extractor.out
 }
@@ -165,6 +169,9 @@ impl Extractor<'_> {
             let Some(attrs) = attrs(item) else { continue };
             let cfgs = outer.clone().with(cfg::cfgs(attrs));
             if cfgs.test && !self.env.include_tests {
+                if let Item::Mod(m) = item {
+                    self.skipped(m, ctx);
+                }
                 continue;
             }
             if !ctx.included && !matches!(item, Item::Mod(_) | Item::Const(_) | Item::Use(_)) {

@@ -103,6 +103,8 @@ mod resolve;
 mod skim;
 mod threads;
 mod tree;
+#[cfg(feature = "cli")]
+mod unreached;
 
 #[cfg(feature = "cli")]
 pub(crate) use threads::scan_threads;
@@ -116,6 +118,8 @@ use crate::error::{Error, Result};
 use crate::model::Declaration;
 
 pub use cache::Cache;
+#[cfg(feature = "cli")]
+pub use unreached::unreached;
 
 /// What kind of cargo target a crate root is; decides how values are spelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -168,6 +172,9 @@ pub struct ScanOutput {
     /// Every directory where a module file was looked for, sorted (a file appearing there can
     /// change the module tree).
     pub dirs: Vec<PathBuf>,
+    /// Module files and directories of modules not read on purpose (under `#[cfg(test)]`,
+    /// excluded, nested too deep), sorted: [`unreached`] does not report files there.
+    pub skipped: Vec<PathBuf>,
 }
 
 impl ScanOutput {
@@ -277,7 +284,8 @@ pub fn on_scan_threads<R: Send>(op: impl FnOnce() -> R + Send) -> R {
 ///
 /// The first of `DIR/src/lib.rs`, `DIR/lib.rs` (library roots: values start with `crate_name`)
 /// and `DIR/src/main.rs` (a binary root: values start with `crate`) that exists is scanned like
-/// [`scan_target`] does. Without one, every `.rs` file under `DIR` is scanned on its own as the
+/// [`scan_target`] does, and files below it that it does not reach are reported like
+/// [`unreached`] does. Without one, every `.rs` file under `DIR` is scanned on its own as the
 /// module its relative path names (`DIR/a/b.rs` is `crate_name::a::b`, `a/mod.rs` is
 /// `crate_name::a`), without following its `mod x;` items and without visibility checks.
 /// Symlinks are not followed; `target`, hidden, and (unless `include_tests`) `tests`, `benches`
@@ -312,7 +320,11 @@ pub fn scan_dir_with(
                 root,
                 package_root: dir.to_path_buf(),
             };
-            return scan_target_with(&target, options, prefilter);
+            let mut out = scan_target_with(&target, options, prefilter)?;
+            let warnings = unreached(std::slice::from_ref(&target), options, &[&out])?;
+            out.diagnostics.extend(warnings);
+            sort_diagnostics(&mut out.diagnostics);
+            return Ok(out);
         }
     }
     let env = tree::Env {
@@ -339,6 +351,7 @@ fn finish(collected: tree::Collected, prefix: &str) -> ScanOutput {
         mut diagnostics,
         mods,
         uses,
+        mut skipped,
     } = collected;
     reexport::reexported(&mut decls, &mods, &uses, prefix, &mut diagnostics);
     // Only consts that a declaration names can matter (a crate such as `windows-sys` has
@@ -361,11 +374,14 @@ fn finish(collected: tree::Collected, prefix: &str) -> ScanOutput {
     files.dedup();
     dirs.sort();
     dirs.dedup();
+    skipped.sort();
+    skipped.dedup();
     ScanOutput {
         declarations,
         diagnostics,
         files,
         dirs,
+        skipped,
     }
 }
 

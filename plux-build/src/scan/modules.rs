@@ -37,11 +37,13 @@ impl Extractor<'_> {
                 ))
                 .with_help("flatten the module tree, or skip the module with `exclude`"),
             );
+            self.skipped(m, ctx);
             return None;
         }
         let mut segments = ctx.segments.clone();
         segments.push(name.clone());
         if self.env.filter.excludes_module(&segments) {
+            self.skipped(m, ctx);
             return None;
         }
         let mut private = ctx.private.clone();
@@ -137,6 +139,25 @@ impl Extractor<'_> {
             via: location,
         });
         None
+    }
+
+    /// Notes where the files of a module that is not read on purpose (under `#[cfg(test)]`,
+    /// excluded, too deep) are: its `#[path]`, or `x.rs` and the directory `x/`, so that they
+    /// are not reported as files no module path reaches.
+    pub(super) fn skipped(&mut self, m: &syn::ItemMod, ctx: &ModCtx) {
+        let path = m.attrs.iter().find_map(|a| match &a.meta {
+            Meta::NameValue(nv) if nv.path.is_ident("path") => str_lit(&nv.value),
+            _ => None,
+        });
+        match path {
+            Some(path) => self.out.skipped.push(ctx.dir.join(path.value())),
+            None => {
+                let name = m.ident.unraw().to_string();
+                let dir = ctx.child_dir();
+                self.out.skipped.push(dir.join(format!("{name}.rs")));
+                self.out.skipped.push(dir.join(name));
+            }
+        }
     }
 
     /// Whether `path` is a file, recorded in the result (see `FileItems::probes`). A path that

@@ -135,7 +135,10 @@ pub(crate) fn skim(
     if cfgs.test && !env.include_tests {
         // syn would have parsed the file, so check that it can be read.
         skimmer.items(ctx, true)?;
-        return Ok(FileItems::default());
+        return Ok(FileItems {
+            skipped: vec![ctx.child_dir()],
+            ..FileItems::default()
+        });
     }
     let mut ctx = ctx.clone();
     ctx.cfg.extend(cfgs.at(ctx.segments.len()));
@@ -398,7 +401,11 @@ impl Skimmer<'_, '_> {
         }
         let m: syn::ItemMod = parse_snippet(&snippet)?;
         let cfgs = cfg::cfgs(&m.attrs);
-        if skip || (cfgs.test && !self.ex.env.include_tests) {
+        if skip {
+            return Ok(inline.then_some(Frame::Skip));
+        }
+        if cfgs.test && !self.ex.env.include_tests {
+            self.ex.skipped(&m, ctx);
             return Ok(inline.then_some(Frame::Skip));
         }
         self.base(start);

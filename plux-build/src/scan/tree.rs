@@ -159,6 +159,7 @@ pub(crate) struct Collected {
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) mods: Vec<ModRecord>,
     pub(crate) uses: Vec<UseRecord>,
+    pub(crate) skipped: Vec<PathBuf>,
 }
 
 impl Collected {
@@ -170,6 +171,7 @@ impl Collected {
         self.diagnostics.append(&mut other.diagnostics);
         self.mods.append(&mut other.mods);
         self.uses.append(&mut other.uses);
+        self.skipped.append(&mut other.skipped);
     }
 }
 
@@ -389,6 +391,7 @@ fn process(env: &Env, job: Job) -> Processed {
     out.dirs = found.dirs;
     out.mods = found.mods;
     out.uses = found.uses;
+    out.skipped = found.skipped;
     let children = found.children;
     // Every span of this file is turned into plain data by now; free the thread's source map.
     proc_macro2::extra::invalidate_current_thread_spans();

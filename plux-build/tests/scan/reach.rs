@@ -9,23 +9,8 @@ fn hook(name: &str) -> String {
 }
 
 /// tokio's layout: `cfg_rt! { pub mod runtime; }`, with `cfg_rt` a crate-local `macro_rules!`
-/// that adds a `#[cfg]` the scanner cannot see.
-const TOKIO_MACROS: &str = r#"
-macro_rules! cfg_rt {
-    ($($item:item)*) => {
-        $(
-            #[cfg(feature = "rt")]
-            $item
-        )*
-    }
-}
-
-macro_rules! cfg_net {
-    ($($item:item)*) => {
-        $( #[cfg(feature = "net")] $item )*
-    }
-}
-"#;
+/// that adds a `#[cfg]` the scanner cannot see (the `reach` fixture's copy of tokio's).
+const TOKIO_MACROS: &str = include_str!("../../../fixtures/reach/rt/src/macros.rs");
 
 #[test]
 fn modules_in_macro_calls_are_followed_under_the_macros_gate() {
@@ -358,5 +343,72 @@ cfg_rt! {
         [
             "error src/lib.rs:11:5 plugin `demo::inner::two_levels` is re-exported as `demo::api::two_levels`, which is under `#[cfg]` on two levels of its path"
         ]
+    );
+}
+
+#[test]
+fn files_no_module_path_reaches_are_reported_when_they_mention_plugins() {
+    let pkg = Pkg::new(&[
+        (
+            "src/lib.rs",
+            r#"pub mod used;
+#[path = "sub/../other.rs"]
+pub mod other;
+#[cfg(test)]
+mod tests;
+mod legacy;
+include!("included.rs");
+"#,
+        ),
+        ("src/main.rs", "mod cli;\nfn main() {}\n"),
+        ("src/cli.rs", &hook("in_the_binary")),
+        ("src/used.rs", &hook("used")),
+        (
+            "src/other.rs",
+            "// a plugin, through a normalized #[path]\n",
+        ),
+        ("src/sub/unused.rs", "\n"),
+        ("src/tests.rs", "mod helpers;\n"),
+        ("src/tests/helpers.rs", &hook("test_helper")),
+        ("src/legacy.rs", "pub mod old;\n"),
+        ("src/legacy/old.rs", &hook("excluded")),
+        (
+            "src/included.rs",
+            "\n\n    pub static S: PluginSpec<dyn P> = todo!();\n",
+        ),
+        (
+            "src/orphan.rs",
+            "//! Not declared anywhere.\n#[plugin(namespace = \"ns\")]\npub fn orphan() {}\n",
+        ),
+        ("src/quiet_orphan.rs", "pub fn helper() {}\n"),
+        ("src/nested/Cargo.toml", "[package]\nname = \"nested\"\n"),
+        ("src/nested/src/lib.rs", &hook("other_package")),
+        ("src/.hidden/x.rs", &hook("hidden")),
+    ]);
+    let options = plux_build::scan::ScanOptions {
+        exclude: vec!["src/legacy/**".into()],
+        ..Default::default()
+    };
+    let targets = [
+        pkg.target(plux_build::scan::TargetKind::Lib),
+        pkg.target(plux_build::scan::TargetKind::Bin),
+    ];
+    let scans: Vec<_> = targets
+        .iter()
+        .map(|t| super::scan_target(t, &options).unwrap())
+        .collect();
+    assert!(scans.iter().all(|s| s.diagnostics.is_empty()), "{scans:#?}");
+    let refs: Vec<_> = scans.iter().collect();
+    let warnings = plux_build::scan::unreached(&targets, &options, &refs).unwrap();
+    assert_eq!(
+        pkg.diags(&warnings),
+        [
+            "warning src/included.rs:3:19 this file mentions plugins, but no module path reaches it: it was not scanned",
+            "warning src/orphan.rs:2:3 this file mentions plugins, but no module path reaches it: it was not scanned",
+        ]
+    );
+    assert_eq!(
+        warnings[0].help.as_deref(),
+        Some("declare its module with a `mod` item, or silence this with `exclude`")
     );
 }

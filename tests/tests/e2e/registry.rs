@@ -15,18 +15,18 @@ use std::sync::{Mutex, MutexGuard};
 
 use plux_e2e::{Project, repo_root};
 
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     repo_root().join("target").join("e2e-fixtures")
 }
 
-fn lock() -> MutexGuard<'static, ()> {
+pub(crate) fn lock() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// `cargo <args>` in the project with the shared target directory, offline.
-fn cargo(project: &Project, args: &[&str]) -> Output {
+pub(crate) fn cargo(project: &Project, args: &[&str]) -> Output {
     let mut command: Command = project.cargo(args);
     command
         .arg("--offline")
@@ -36,12 +36,12 @@ fn cargo(project: &Project, args: &[&str]) -> Output {
     command.output().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Runs `cargo run -q -p <package> [--features ..]`; panics with stderr when it fails.
-fn run(project: &Project, package: &str, features: &[&str]) -> String {
+pub(crate) fn run(project: &Project, package: &str, features: &[&str]) -> String {
     let mut args = vec!["run", "-q", "-p", package];
     if !features.is_empty() {
         args.extend(["--features", features[0]]);

@@ -55,6 +55,7 @@ pub(super) fn put_items(w: &mut Writer, items: &FileItems) {
         w.opt(u.alias.as_ref(), |w, s| w.str(s));
         w.strs(&u.gates);
     });
+    w.vec(&items.skipped, |w, p| w.path(p));
 }
 
 pub(super) fn get_items(r: &mut Reader) -> Option<FileItems> {
@@ -93,6 +94,7 @@ pub(super) fn get_items(r: &mut Reader) -> Option<FileItems> {
             gates: r.strs()?,
         })
     })?;
+    let skipped = r.vec(Reader::path)?;
     (r.pos == r.buf.len()).then_some(FileItems {
         decls,
         consts,
@@ -101,6 +103,7 @@ pub(super) fn get_items(r: &mut Reader) -> Option<FileItems> {
         dirs,
         mods,
         uses,
+        skipped,
         probes: Vec::new(),
     })
 }

@@ -97,6 +97,9 @@ pub(super) fn encode(seed: u128, mut deps: Deps, collected: &Collected) -> Optio
     uses.sort_by(|a, b| {
         (&a.module, &a.path, &a.alias, &a.gates).cmp(&(&b.module, &b.path, &b.alias, &b.gates))
     });
+    let mut skipped = collected.skipped.clone();
+    skipped.sort();
+    skipped.dedup();
     let items = FileItems {
         decls,
         consts,
@@ -105,6 +108,7 @@ pub(super) fn encode(seed: u128, mut deps: Deps, collected: &Collected) -> Optio
         dirs,
         mods,
         uses,
+        skipped,
         probes: Vec::new(),
     };
     let mut result = Writer::default();
@@ -161,6 +165,7 @@ impl<'a> Memo<'a> {
             diagnostics: items.diagnostics,
             mods: items.mods,
             uses: items.uses,
+            skipped: items.skipped,
         })
     }
 }
