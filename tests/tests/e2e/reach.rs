@@ -60,10 +60,12 @@ fn plugins_behind_macros_and_reexports_load_exactly_when_their_crates_compiled_t
     let check = plux(&project, &["entrypoints", "--check"]);
     assert_code(&check, 0);
     let rt = project.read("rt/plux.json");
-    assert!(
-        rt.contains("\"bind=rt::net::bind [fn, macro(cfg_net) on rt::net]\""),
-        "{rt}"
-    );
+    for entry in [
+        "\"bind=rt::net::bind [fn, macro(cfg_net) on rt::net]\"",
+        "\"runtime=rt::runtime::MultiThread [type, macro(cfg_rt) on rt::runtime]\"",
+    ] {
+        assert!(rt.contains(entry), "{rt}");
+    }
     assert!(
         rt.contains("\"trace=rt::trace [fn, cfg(feature = \\\"net\\\")]\""),
         "{rt}"
@@ -167,4 +169,30 @@ fn a_file_no_module_path_reaches_is_warned_about() {
         "{err}"
     );
     assert!(!stdout(&output).contains("orphan"), "{}", stdout(&output));
+}
+
+#[test]
+fn plugins_of_a_binary_are_listed_but_on_purpose_not_in_discovers_index() {
+    let project = reach(4);
+    let app = project.read("host/src/app.rs");
+    project.write(
+        "host/src/app.rs",
+        &format!(
+            "{app}\n/// A hook of the binary.\n#[plux_runtime::plugin(namespace = \"reach.hooks\")]\npub fn from_the_binary() -> String {{\n    String::new()\n}}\n"
+        ),
+    );
+    let output = plux(&project, &["discover", "--workspace"]);
+    assert_code(&output, 0);
+    assert!(
+        !stdout(&output).contains("from_the_binary"),
+        "{}",
+        stdout(&output)
+    );
+    let output = plux(&project, &["list", "-p", "host"]);
+    assert_code(&output, 0);
+    assert!(
+        stdout(&output).contains("reach.hooks:from_the_binary = crate::app::from_the_binary [fn]"),
+        "{}",
+        stdout(&output)
+    );
 }
