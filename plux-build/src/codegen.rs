@@ -32,9 +32,11 @@
 //!   host's compilation evaluates (the registry is resolved with every host feature in
 //!   committed mode, with the features this build enables in build.rs mode);
 //! - a `#[cfg]` on a plugin item or on an enclosing module (a `cfg(..)` extra in `plux.json`,
-//!   `cfg(..) on <module>` for a module) is evaluated by the crate that declares the plugin,
-//!   with that crate's own features, never by the host (features are per crate, and the host's
-//!   build script sees only its own).
+//!   `cfg(..) on <module>` for a module; `macro(..)` for the `cfg` a macro call such as
+//!   tokio's `cfg_rt!` adds) is evaluated by the crate that declares the plugin, with that
+//!   crate's own features, never by the host (features are per crate, and the host's build
+//!   script sees only its own). Generated code never reads a gate's text: it probes the gated
+//!   level, so every kind of gate works the same.
 //!
 //! The entry of a gated plugin is a probe of the one level of its path the `cfg` is on. For
 //! `dep::m::ITEM` gated on the item, an outer block declares a fallback `ITEM` of type

@@ -288,6 +288,47 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// Line and column (in characters) of byte offsets, for offsets that only grow. Each call
+/// costs only the bytes since the last one, so a file that is one long line (minified or
+/// generated code) is not quadratic.
+pub(crate) struct Lines<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: usize,
+    /// Characters between the start of the line and `pos`.
+    column: usize,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            pos: 0,
+            line: 1,
+            column: 0,
+        }
+    }
+
+    /// 1-based line and 0-based character column of `offset` (not before the last one asked).
+    pub(crate) fn at(&mut self, offset: usize) -> (usize, usize) {
+        if offset < self.pos {
+            *self = Self::new(self.bytes);
+        }
+        let mut line_start = self.pos;
+        for newline in memchr::memchr_iter(b'\n', &self.bytes[self.pos..offset]) {
+            self.line += 1;
+            self.column = 0;
+            line_start = self.pos + newline + 1;
+        }
+        self.column += self.bytes[line_start..offset]
+            .iter()
+            .filter(|&&b| b & 0xc0 != 0x80)
+            .count();
+        self.pos = offset;
+        (self.line, self.column)
+    }
+}
+
 /// The first thing that keeps a text from being a token stream, or from being parsed safely.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Problem {
@@ -466,6 +507,15 @@ mod tests {
             }
             assert!(result.is_err(), "{src:?}");
         }
+    }
+
+    #[test]
+    fn lines_count_characters() {
+        let text = "ab\nçd\nx";
+        let mut lines = Lines::new(text.as_bytes());
+        assert_eq!(lines.at(1), (1, 1));
+        assert_eq!(lines.at(6), (2, 2));
+        assert_eq!(lines.at(7), (3, 0));
     }
 
     #[test]

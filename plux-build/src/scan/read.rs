@@ -6,8 +6,8 @@ use std::fs;
 use std::path::Path;
 
 use super::items::{self, FileItems};
-use super::lex::{self, Problem};
-use super::skim::{self, Lines};
+use super::lex::{self, Lines, Problem};
+use super::skim;
 use super::tree::{Env, Job, ModCtx};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Location;

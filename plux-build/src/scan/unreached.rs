@@ -6,7 +6,8 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use super::filter::Filter;
-use super::skim::{Lines, mentions_plugins};
+use super::lex::Lines;
+use super::skim::mentions_plugins;
 use super::{CrateTarget, ScanOptions, ScanOutput};
 use crate::diagnostic::Diagnostic;
 use crate::error::Result;
