@@ -108,8 +108,12 @@ fn scan_package_in(
     }
     // Files under the targets' directories that none of them reaches, and mention plugins.
     let all: Vec<&scan::ScanOutput> = scans.iter().collect();
-    out.diagnostics
-        .extend(scan::unreached(&targets, &scan_options, &all)?);
+    out.diagnostics.extend(scan::unreached_cached(
+        &targets,
+        &scan_options,
+        &all,
+        cache,
+    )?);
     for (target, found) in package.targets.iter().zip(scans) {
         if target.is_lib {
             out.lib.extend(found.declarations);

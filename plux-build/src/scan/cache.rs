@@ -22,7 +22,9 @@
 //! kept, so the cache holds one file per target and set of options.
 //!
 //! `Cache::read_ahead` reads every cache file of a directory and checks the memos in them ahead
-//! of the scans (`cargo plux` does it while `cargo metadata` runs).
+//! of the scans (`cargo plux` does it while `cargo metadata` runs). With the `cli` feature the
+//! directory also holds one `<hash>.unreached` file per package: the memo of its unreached-files
+//! pass (see the `unreached` submodule).
 
 use std::collections::HashMap;
 use std::fs;
@@ -42,12 +44,16 @@ mod ahead;
 mod codec;
 mod memo;
 mod stamp;
+#[cfg(feature = "cli")]
+mod unreached;
 
 pub(crate) use ahead::Prefetched;
 use codec::{Reader, Writer, get_items, path_bytes, put_ctx, put_items};
 use memo::{Deps, Memo};
 pub(crate) use stamp::Stamp;
 use stamp::{cover, unchanged};
+#[cfg(feature = "cli")]
+pub(crate) use unreached::{Seen, hash};
 
 const MAGIC: &[u8; 8] = b"PLUXSCAN";
 /// The record layout; bump on any change to what is stored or how results are computed.

@@ -102,8 +102,8 @@ pub(crate) fn extract(env: &Env, file: &Path, syntax: &syn::File, ctx: &ModCtx) 
     if !cfgs.test || env.include_tests {
         let mut ctx = ctx.clone();
         ctx.cfg.extend(cfgs.at(ctx.segments.len()));
-        extractor.enter(&ctx);
         extractor.items(&syntax.items, &ctx);
+        extractor.read(ctx);
     } else {
         extractor.out.skipped.push(ctx.child_dir());
     }
@@ -183,8 +183,8 @@ impl Extractor<'_> {
                 Item::Mod(m) => {
                     if let (Some(child), Some((_, items))) = (self.module(m, cfgs, ctx), &m.content)
                     {
-                        self.enter(&child);
                         self.items(items, &child);
+                        self.read(child);
                     }
                 }
                 Item::Use(u) => {

@@ -153,6 +153,8 @@ use crate::model::Declaration;
 pub use cache::Cache;
 #[cfg(feature = "cli")]
 pub use unreached::unreached;
+#[cfg(feature = "cli")]
+pub(crate) use unreached::unreached_cached;
 
 /// What kind of cargo target a crate root is; decides how values are spelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -54,18 +54,19 @@ pub(crate) struct UseRecord {
 }
 
 impl Extractor<'_> {
-    /// Records that the items of the module `ctx` are being read.
-    pub(super) fn enter(&mut self, ctx: &ModCtx) {
+    /// Records that the items of the module `ctx` were read (taking its path, so that a
+    /// module costs no copy of it).
+    pub(super) fn read(&mut self, ctx: ModCtx) {
         let depth = ctx.segments.len();
         self.out.mods.push(ModRecord {
-            segments: ctx.segments.clone(),
-            public: ctx.public,
             gates: ctx
                 .cfg
-                .iter()
+                .into_iter()
                 .filter(|c| c.depth == depth)
-                .map(|c| c.predicate.clone())
+                .map(|c| c.predicate)
                 .collect(),
+            public: ctx.public,
+            segments: ctx.segments,
         });
     }
 

@@ -101,8 +101,8 @@ pub(crate) fn skim(
     }
     let mut ctx = ctx.clone();
     ctx.cfg.extend(cfgs.at(ctx.segments.len()));
-    skimmer.ex.enter(&ctx);
     skimmer.items(&ctx, false)?;
+    skimmer.ex.read(ctx);
     Ok(skimmer.ex.out)
 }
 
@@ -217,11 +217,9 @@ impl Skimmer<'_, '_> {
     /// overflow a stack; a module that is not read (too deep, excluded, under `#[cfg(test)]`)
     /// is a `Skip` frame, which holds no module context (memory stays linear in the nesting).
     fn items(&mut self, ctx: &ModCtx, skip: bool) -> Result<(), Fallback> {
-        let mut frames = vec![if skip {
-            Frame::Skip
-        } else {
-            Frame::Read(ctx.clone())
-        }];
+        // The inline modules the skimmer is in, innermost last (the file's own module is
+        // `ctx`, or skipped).
+        let mut frames: Vec<Frame> = Vec::new();
         // The item being read: where its first token is (`None` between items), whether we are
         // still in its prefix (attributes, visibility), and whether only `;` can end it.
         let mut first: Option<usize> = None;
@@ -232,8 +230,9 @@ impl Skimmer<'_, '_> {
         let (mut public, mut reexport, mut call) = (false, false, false);
         while let Some(token) = self.next()? {
             let (ctx, skip) = match frames.last() {
-                Some(Frame::Read(ctx)) => (ctx, false),
-                _ => (ctx, true),
+                Some(Frame::Read(inner)) => (inner, false),
+                Some(Frame::Skip) => (ctx, true),
+                None => (ctx, skip),
             };
             let pending = first.is_some();
             let begin = *first.get_or_insert(token.start);
@@ -241,8 +240,10 @@ impl Skimmer<'_, '_> {
             let mut end = None;
             let mut handled = false;
             match token.kind {
-                Tok::Close(b'}') if frames.len() > 1 && !pending => {
-                    frames.pop();
+                Tok::Close(b'}') if !frames.is_empty() && !pending => {
+                    if let Some(Frame::Read(inner)) = frames.pop() {
+                        self.ex.read(inner);
+                    }
                     first = None;
                     continue;
                 }
@@ -303,17 +304,21 @@ impl Skimmer<'_, '_> {
                     prefix = false;
                 }
                 Tok::Ident if prefix => {
-                    call = !self.is(token, b"macro_rules") && self.is_call()?;
+                    // A keyword that starts an item starts no macro call (most items).
+                    let keyword = ITEM_KEYWORDS.contains(&self.lexer.text(token));
+                    call = !keyword && self.is_call()?;
                     prefix = false;
                 }
                 _ => prefix = false,
             }
             if let Some(end) = end {
                 let snippet = &self.text[begin..end];
-                let wanted = (reexport && use_depth(snippet.as_bytes()) <= MAX_USE_DEPTH)
-                    || (self.targeted && mentions_plugins(snippet.as_bytes()))
-                    || (call && holds_item_keywords(snippet.as_bytes()));
-                if !handled && wanted {
+                let wanted = || {
+                    (reexport && use_depth(snippet.as_bytes()) <= MAX_USE_DEPTH)
+                        || (self.targeted && mentions_plugins(snippet.as_bytes()))
+                        || (call && holds_item_keywords(snippet.as_bytes()))
+                };
+                if !handled && wanted() {
                     let item: Item = parse_snippet(snippet)?;
                     if !skip {
                         self.base(begin);
@@ -325,7 +330,7 @@ impl Skimmer<'_, '_> {
             }
         }
         // An item cut off by the end of the file, or a missing `}`: syn reports it.
-        if first.is_some() || frames.len() > 1 {
+        if first.is_some() || !frames.is_empty() {
             Err(Fallback)
         } else {
             Ok(())
@@ -370,10 +375,7 @@ impl Skimmer<'_, '_> {
         self.base(start);
         let child = self.ex.module(&m, cfgs, ctx);
         Ok(match child {
-            Some(child) if inline => {
-                self.ex.enter(&child);
-                Some(Frame::Read(child))
-            }
+            Some(child) if inline => Some(Frame::Read(child)),
             _ => inline.then_some(Frame::Skip),
         })
     }
@@ -501,6 +503,21 @@ fn use_depth(snippet: &[u8]) -> usize {
     }
     deepest
 }
+
+/// Words that start an item that is not a macro call (`macro_rules!` defines one).
+const ITEM_KEYWORDS: &[&[u8]] = &[
+    b"fn",
+    b"struct",
+    b"enum",
+    b"impl",
+    b"trait",
+    b"extern",
+    b"async",
+    b"union",
+    b"auto",
+    b"default",
+    b"macro_rules",
+];
 
 /// Whether a macro call may hold items the scanner reads without plugin text: `mod`, `const`
 /// or `use` as a token.

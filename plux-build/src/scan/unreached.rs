@@ -1,10 +1,12 @@
 //! No silent blind spot: `.rs` files under a package's source directories that no module path
 //! reached, and that mention plugins, get a warning saying so.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
+use super::cache::{self, Cache, Seen};
 use super::filter::Filter;
 use super::lex::Lines;
 use super::skim::mentions_plugins;
@@ -49,19 +51,66 @@ pub fn unreached(
     options: &ScanOptions,
     scans: &[&ScanOutput],
 ) -> Result<Vec<Diagnostic>> {
-    let reached: HashSet<PathBuf> = scans
+    unreached_cached(targets, options, scans, None)
+}
+
+/// [`unreached`], re-using the result `cache` remembers while no directory it listed and no
+/// file it read changed (see the cache's `unreached` module), and remembering a new one.
+pub(crate) fn unreached_cached(
+    targets: &[CrateTarget],
+    options: &ScanOptions,
+    scans: &[&ScanOutput],
+    cache: Option<&Cache>,
+) -> Result<Vec<Diagnostic>> {
+    let mut reached: Vec<&PathBuf> = scans.iter().flat_map(|s| &s.files).collect();
+    let mut skipped: Vec<&PathBuf> = scans.iter().flat_map(|s| &s.skipped).collect();
+    reached.sort();
+    skipped.sort();
+    let name = cache::hash(&format!("{targets:?}{options:?}"));
+    let key = cache::hash(&format!("{targets:?}{options:?}{reached:?}{skipped:?}"));
+    let found = match cache.and_then(|c| c.unreached(name, key)) {
+        Some(found) => found,
+        None => {
+            let mut seen = Seen::default();
+            let found = find(targets, options, scans, &mut seen)?;
+            if let Some(cache) = cache {
+                cache.remember_unreached(name, key, &seen, &found);
+            }
+            found
+        }
+    };
+    let mut out: Vec<Diagnostic> = found
+        .into_iter()
+        .map(|(location, root)| warning(location, &root))
+        .collect();
+    out.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(out)
+}
+
+/// The first mention of plugins in every unreached file, with the crate root whose directory
+/// it is under; `seen` gets every directory listed and file read.
+fn find(
+    targets: &[CrateTarget],
+    options: &ScanOptions,
+    scans: &[&ScanOutput],
+    seen: &mut Seen,
+) -> Result<Vec<(Location, PathBuf)>> {
+    // Compared as bytes: the walk joins paths as the directory listing below does; the few
+    // with `.` or `..` (a `#[path]`) are normalized first.
+    let reached: Vec<Cow<'_, Path>> = scans
         .iter()
         .flat_map(|s| &s.files)
-        .map(|p| normalize(p))
+        .map(|p| normal(p))
         .collect();
-    let skipped: Vec<PathBuf> = scans
+    let reached: HashSet<&[u8]> = reached.iter().map(|p| bytes(p)).collect();
+    let skipped: Vec<Cow<'_, Path>> = scans
         .iter()
         .flat_map(|s| &s.skipped)
-        .map(|p| normalize(p))
+        .map(|p| normal(p))
         .collect();
     let mut roots: Vec<(PathBuf, &CrateTarget)> = targets
         .iter()
-        .filter_map(|t| Some((normalize(t.root.parent()?), t)))
+        .filter_map(|t| Some((normal(t.root.parent()?).into_owned(), t)))
         .collect();
     roots.sort_by(|a, b| a.0.cmp(&b.0));
     // A directory inside another one is walked with it.
@@ -69,21 +118,24 @@ pub fn unreached(
     let mut out = Vec::new();
     for (dir, target) in roots {
         let filter = Filter::new(options, &target.crate_name, &target.package_root)?;
-        let package_root = normalize(&target.package_root);
-        for file in rust_files(&dir, &package_root, options.include_tests) {
-            let left_out = reached.contains(&file)
+        let package_root = normal(&target.package_root);
+        let left_out = |file: &Path| {
+            reached.contains(bytes(file))
                 || skipped.iter().any(|s| file.starts_with(s))
-                || filter.excludes_file(&file);
-            if left_out {
-                continue;
-            }
+                || filter.excludes_file(file)
+        };
+        for file in rust_files(&dir, &package_root, options.include_tests, left_out, seen) {
+            seen.note(file.clone(), false);
             if let Some(location) = first_mention(&file) {
-                out.push(warning(location, &target.root));
+                out.push((location, target.root.clone()));
             }
         }
     }
-    out.sort_by(|a, b| a.location.cmp(&b.location));
     Ok(out)
+}
+
+fn bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
 }
 
 fn warning(location: Location, root: &Path) -> Diagnostic {
@@ -98,41 +150,6 @@ fn warning(location: Location, root: &Path) -> Diagnostic {
         root.display()
     ))
     .with_help("declare its module with a `mod` item, or silence this with `exclude`")
-}
-
-/// The `.rs` files below `dir`, sorted (see [`unreached`] for what is not looked in).
-fn rust_files(dir: &Path, package_root: &Path, include_tests: bool) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        let Ok(entries) = fs::read_dir(&current) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            let path = current.join(&*name);
-            if kind.is_file() && name.ends_with(".rs") {
-                files.push(path);
-            } else if kind.is_dir() {
-                let top = current == package_root;
-                let skipped = name.starts_with('.')
-                    || name == "target"
-                    || (top
-                        && !include_tests
-                        && matches!(&*name, "tests" | "benches" | "examples"))
-                    || path.join("Cargo.toml").exists();
-                if !skipped {
-                    pending.push(path);
-                }
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 /// Where a file first mentions `plugin` or `PluginSpec`, if it does (and can be read).
@@ -153,8 +170,75 @@ fn first_mention(file: &Path) -> Option<Location> {
     })
 }
 
-/// `path` with `.` and `..` resolved without the file system (`#[path = "../x.rs"]` joins).
-fn normalize(path: &Path) -> PathBuf {
+/// The `.rs` files below `dir` that `left_out` does not leave out (see [`unreached`] for what
+/// is not looked in), in no order: one directory listing per directory, and a path is built
+/// in one buffer per directory (the common case, every file reached, allocates nothing per
+/// file).
+fn rust_files(
+    dir: &Path,
+    package_root: &Path,
+    include_tests: bool,
+    left_out: impl Fn(&Path) -> bool,
+    seen: &mut Seen,
+) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        // Its stamp before its listing: a change after the stamp shows next time.
+        seen.note(current.clone(), true);
+        let Ok(entries) = fs::read_dir(&current) else {
+            continue;
+        };
+        let top = current.as_path() == package_root;
+        let (mut here, mut below) = (Vec::new(), Vec::new());
+        let mut package = false;
+        let mut path = current.clone();
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if kind.is_file() {
+                package |= name == "Cargo.toml";
+                if name.ends_with(".rs") {
+                    path.push(name);
+                    if !left_out(&path) {
+                        here.push(path.clone());
+                    }
+                    path.pop();
+                }
+            } else if kind.is_dir() {
+                let skipped = name.starts_with('.')
+                    || name == "target"
+                    || (top && !include_tests && matches!(name, "tests" | "benches" | "examples"));
+                if !skipped {
+                    below.push(current.join(name));
+                }
+            }
+        }
+        // Another package's directory (the walk's own package root is where it starts).
+        if package && current != dir {
+            continue;
+        }
+        files.append(&mut here);
+        pending.append(&mut below);
+    }
+    files
+}
+
+/// `path` with `.` and `..` resolved without the file system (`#[path = "../x.rs"]` joins);
+/// borrowed when it has none.
+fn normal(path: &Path) -> Cow<'_, Path> {
+    // `.` and `..` components are rare: look for them as bytes before parsing components.
+    let dotted = bytes(path).windows(2).any(|w| w == b"/." || w == b"./") || bytes(path) == b".";
+    if !dotted
+        || !path
+            .components()
+            .any(|c| matches!(c, Component::CurDir | Component::ParentDir))
+    {
+        return Cow::Borrowed(path);
+    }
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
@@ -167,7 +251,7 @@ fn normalize(path: &Path) -> PathBuf {
             other => out.push(other),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -177,9 +261,10 @@ mod tests {
     #[test]
     fn paths_are_normalized_without_the_file_system() {
         assert_eq!(
-            normalize(Path::new("/p/src/a/../b/./c.rs")),
+            normal(Path::new("/p/src/a/../b/./c.rs")),
             Path::new("/p/src/b/c.rs")
         );
-        assert_eq!(normalize(Path::new("../x")), Path::new("../x"));
+        assert_eq!(normal(Path::new("../x")), Path::new("../x"));
+        assert!(matches!(normal(Path::new("/p/a.rs")), Cow::Borrowed(_)));
     }
 }
