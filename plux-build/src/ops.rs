@@ -175,6 +175,7 @@ pub fn scan_workspace(options: &Options) -> Result<(Workspace, Vec<PackageScan>)
             .map(|p| scan_package_in(p, options, Some(&cache)))
             .collect::<Result<Vec<_>>>()
     })?;
+    cache.save_unreached();
     Ok((workspace, scans))
 }
 

@@ -118,7 +118,7 @@ fn unreached_files_are_remembered_while_their_directories_do_not_change() {
             })
             .count()
     };
-    assert_eq!(remembered("unreached"), 1);
+    assert_eq!(remembered("memo"), 1);
     // From the memo, then after a file appears (its directory's stamp changes) and goes.
     assert_eq!(unreached_files(&options), ["orphan.rs"]);
     let second = root.join("src/second.rs");

@@ -53,7 +53,7 @@ use memo::{Deps, Memo};
 pub(crate) use stamp::Stamp;
 use stamp::{cover, unchanged};
 #[cfg(feature = "cli")]
-pub(crate) use unreached::{Seen, hash};
+pub(crate) use unreached::{Found, Seen, hash};
 
 const MAGIC: &[u8; 8] = b"PLUXSCAN";
 /// The record layout; bump on any change to what is stored or how results are computed.
@@ -74,6 +74,9 @@ const SETTLED: Duration = Duration::from_secs(2);
 pub struct Cache {
     dir: PathBuf,
     prefetched: Option<Arc<Prefetched>>,
+    /// The memos of the packages' unreached-files passes (one file for the directory).
+    #[cfg(feature = "cli")]
+    unreached: Arc<unreached::Memos>,
 }
 
 impl PartialEq for Cache {
@@ -90,6 +93,8 @@ impl Cache {
         Self {
             dir: dir.into(),
             prefetched: None,
+            #[cfg(feature = "cli")]
+            unreached: Arc::default(),
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use super::cache::{self, Cache, Seen};
+use super::cache::{self, Cache, Found, Seen};
 use super::filter::Filter;
 use super::lex::Lines;
 use super::skim::mentions_plugins;
@@ -94,7 +94,7 @@ fn find(
     options: &ScanOptions,
     scans: &[&ScanOutput],
     seen: &mut Seen,
-) -> Result<Vec<(Location, PathBuf)>> {
+) -> Result<Found> {
     // Compared as bytes: the walk joins paths as the directory listing below does; the few
     // with `.` or `..` (a `#[path]`) are normalized first.
     let reached: Vec<Cow<'_, Path>> = scans
