@@ -62,12 +62,12 @@ pub(crate) fn unreached_cached(
     scans: &[&ScanOutput],
     cache: Option<&Cache>,
 ) -> Result<Vec<Diagnostic>> {
-    let mut reached: Vec<&PathBuf> = scans.iter().flat_map(|s| &s.files).collect();
-    let mut skipped: Vec<&PathBuf> = scans.iter().flat_map(|s| &s.skipped).collect();
-    reached.sort();
-    skipped.sort();
-    let name = cache::hash(&format!("{targets:?}{options:?}"));
-    let key = cache::hash(&format!("{targets:?}{options:?}{reached:?}{skipped:?}"));
+    // Each scan's lists are sorted already.
+    let lists: Vec<&[PathBuf]> = scans
+        .iter()
+        .flat_map(|s| [s.files.as_slice(), s.skipped.as_slice()])
+        .collect();
+    let (name, key) = cache::hash(&format!("{targets:?}{options:?}"), &lists);
     let found = match cache.and_then(|c| c.unreached(name, key)) {
         Some(found) => found,
         None => {

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use super::codec::{Reader, Writer, get_location, put_location};
 use super::{Cache, Stamp, build_id, lock};
@@ -162,9 +162,21 @@ fn read(file: &std::path::Path) -> Option<HashMap<u128, Vec<u8>>> {
     (r.pos == body.len()).then(|| memos.into_iter().collect())
 }
 
-/// A hash of text (the memo's file name and key are made of `Debug` renderings).
-pub(crate) fn hash(text: &str) -> u128 {
-    xxh3_128(text.as_bytes())
+/// The name and key of a package's memo: a hash of `head` (the targets and options), and one
+/// of `head` and the bytes of `paths` (the files reached and the modules skipped, each sorted).
+pub(crate) fn hash(head: &str, paths: &[&[PathBuf]]) -> (u128, u128) {
+    let mut hasher = Xxh3::new();
+    hasher.update(head.as_bytes());
+    let name = hasher.digest128();
+    for list in paths {
+        hasher.update(&list.len().to_le_bytes());
+        for path in *list {
+            let bytes = path.as_os_str().as_encoded_bytes();
+            hasher.update(&bytes.len().to_le_bytes());
+            hasher.update(bytes);
+        }
+    }
+    (name, hasher.digest128())
 }
 
 #[cfg(test)]
