@@ -71,7 +71,10 @@ pub(crate) fn unreached_cached(
     let found = match cache.and_then(|c| c.unreached(name, key)) {
         Some(found) => found,
         None => {
-            let mut seen = Seen::default();
+            let mut seen = Seen {
+                off: cache.is_none(),
+                ..Seen::default()
+            };
             let found = find(targets, options, scans, &mut seen)?;
             if let Some(cache) = cache {
                 cache.remember_unreached(name, key, &seen, &found);

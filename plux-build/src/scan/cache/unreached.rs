@@ -36,11 +36,16 @@ pub(crate) struct Seen {
     pub(crate) files: Vec<(PathBuf, Stamp)>,
     /// Some stamp was missing or too recent to be trusted: nothing is remembered.
     pub(crate) unsettled: bool,
+    /// Nothing is noted (there is no cache to remember it in).
+    pub(crate) off: bool,
 }
 
 impl Seen {
     /// Notes a path the result depends on (`dir`: a listed directory, else a file read).
     pub(crate) fn note(&mut self, path: PathBuf, dir: bool) {
+        if self.off {
+            return;
+        }
         match fs::metadata(&path).ok().as_ref().and_then(Stamp::of) {
             Some(stamp) if dir => self.dirs.push((path, stamp)),
             Some(stamp) => self.files.push((path, stamp)),
