@@ -23,8 +23,8 @@
 //!
 //! `Cache::read_ahead` reads every cache file of a directory and checks the memos in them ahead
 //! of the scans (`cargo plux` does it while `cargo metadata` runs). With the `cli` feature the
-//! directory also holds one `<hash>.unreached` file per package: the memo of its unreached-files
-//! pass (see the `unreached` submodule).
+//! directory also holds `unreached.memo`: each package's memo of its unreached-files pass,
+//! written once per run (see the `unreached` submodule).
 
 use std::collections::HashMap;
 use std::fs;
