@@ -72,9 +72,9 @@ fn plugins_behind_macros_and_reexports_load_exactly_when_their_crates_compiled_t
     );
     let services = project.read("services/plux.json");
     for entry in [
-        "\"s3=services::S3\"",
+        "\"s3=services::Storage\"",
         "\"sqs=services::Sqs [type]\"",
-        "\"stream_records=services::api::records [fn]\"",
+        "\"stream_records=services::api::stream_records [fn]\"",
     ] {
         assert!(services.contains(entry), "{services}");
     }
@@ -121,7 +121,7 @@ fn a_private_module_without_a_public_path_is_an_error_and_discover_prints_the_re
     let output = plux(&project, &["discover", "--workspace"]);
     assert_code(&output, 1);
     assert!(
-        stdout(&output).contains("\"s3=services::S3\""),
+        stdout(&output).contains("\"s3=services::Storage\""),
         "{}",
         stdout(&output)
     );
