@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{discover, entrypoints, list, show};
+use crate::commands::{discover, entrypoints, list, pack, show};
 
 /// cargo invokes `cargo-plux plux <args>`.
 #[derive(Debug, Parser)]
@@ -44,6 +44,8 @@ pub enum Command {
     Resolve(list::ResolveArgs),
     /// List all plugins by namespace, with where each is declared
     List(list::ListArgs),
+    /// Build plugin packs: a `cdylib`, its `plux.json` and a manifest, for hosts to load at run time
+    Pack(pack::PackArgs),
 }
 
 /// Output format of diagnostics and results.

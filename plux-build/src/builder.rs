@@ -48,7 +48,7 @@ use std::process;
 use cargo_metadata::{Metadata, MetadataCommand};
 
 use crate::codegen::graph::canonical;
-use crate::codegen::{Members, collect};
+use crate::codegen::{Members, collect, collect_own};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::index::write_if_changed;
@@ -60,12 +60,13 @@ pub struct Builder {
     manifest_dir: Option<PathBuf>,
     out_dir: Option<PathBuf>,
     cargo: Option<PathBuf>,
+    pack: bool,
 }
 
 /// What a [`Builder`] produced.
 #[derive(Clone, Debug)]
 pub struct Generated {
-    /// The registry file: `$OUT_DIR/plux/registry.rs`.
+    /// The registry file: `$OUT_DIR/plux/registry.rs` (`pack.rs` for a pack).
     pub registry: PathBuf,
     /// Whether the file was (re)written; `false` when it already held this content.
     pub written: bool,
@@ -101,6 +102,15 @@ impl Builder {
     #[must_use]
     pub fn cargo(mut self, cargo: impl Into<PathBuf>) -> Self {
         self.cargo = Some(cargo.into());
+        self
+    }
+
+    /// Generates a plugin pack's registry instead of a host's: the package's own plugins only
+    /// (its dependencies' plugins are the host's), written to `$OUT_DIR/plux/pack.rs` for
+    /// `plux_runtime::include_pack!()`.
+    #[must_use]
+    pub fn pack(mut self) -> Self {
+        self.pack = true;
         self
     }
 
@@ -141,9 +151,14 @@ impl Builder {
             })?;
         // A build script may write only into `OUT_DIR`, so its scan cache lives there.
         let cache = Cache::new(out_dir.join("plux").join("scan-cache-v1"));
-        let collected = collect(&metadata, host, Members::Scan, Some(&cache))?;
+        let collected = if self.pack {
+            collect_own(&metadata, host, Some(&cache))?
+        } else {
+            collect(&metadata, host, Members::Scan, Some(&cache))?
+        };
         let source = collected.render()?;
-        let registry = out_dir.join("plux").join("registry.rs");
+        let file = if self.pack { "pack.rs" } else { "registry.rs" };
+        let registry = out_dir.join("plux").join(file);
         let written = write_if_changed(&registry, source.as_bytes())?;
         let mut inputs: Vec<PathBuf> = collected
             .files
@@ -216,13 +231,31 @@ impl Builder {
 /// `plux error: ...` and every diagnostic to stderr and exits with status 1 (no panic).
 pub fn build() {
     if let Err(error) = Builder::new().build() {
-        eprintln!("plux error: {error}");
-        if let Error::Diagnostics(diagnostics) = &error {
-            for diagnostic in diagnostics {
-                eprintln!("{diagnostic}");
-            }
-        }
+        report(&error);
         process::exit(1);
+    }
+}
+
+/// The one-line build.rs entry point of a plugin pack: [`Builder::new`]`().pack().build()`,
+/// failing like [`build`]. The pack's `lib.rs` then calls `plux_runtime::include_pack!()`.
+///
+/// ```no_run
+/// // build.rs of a pack crate (`crate-type = ["cdylib"]`)
+/// plux_build::pack();
+/// ```
+pub fn pack() {
+    if let Err(error) = Builder::new().pack().build() {
+        report(&error);
+        process::exit(1);
+    }
+}
+
+fn report(error: &Error) {
+    eprintln!("plux error: {error}");
+    if let Error::Diagnostics(diagnostics) = error {
+        for diagnostic in diagnostics {
+            eprintln!("{diagnostic}");
+        }
     }
 }
 

@@ -27,7 +27,7 @@ mod tmp;
 #[cfg(feature = "parallel")]
 use rayon as par;
 
-pub use builder::{Builder, build};
+pub use builder::{Builder, build, pack};
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, Result};
 pub use model::{Declaration, Kind, Location};

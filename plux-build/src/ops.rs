@@ -1,5 +1,5 @@
 //! The operations behind `cargo plux`: [`entrypoints`] (write or `--check` every generated
-//! file), [`discover`], [`show`] and [`list`] (`list`/`resolve`). The command line only parses
+//! file), [`discover`], [`show`], [`list`] (`list`/`resolve`) and [`pack`]. The command line only parses
 //! arguments and prints what these return.
 //!
 //! Each package's `plux.json` lists the plugins of its library target: the only ones other
@@ -21,8 +21,10 @@ use crate::scan::{self, CrateTarget, ScanOptions, TargetKind};
 use crate::workspace::{Package, Selection, Workspace};
 
 mod list;
+mod pack;
 
 pub use list::{Listed, list};
+pub use pack::{PackOptions, Packed, installed_packs, pack};
 
 /// Options every operation shares.
 #[derive(Clone, Debug, Default)]

@@ -49,12 +49,15 @@
 //! binary built with `panic = "abort"`, a panic in a factory, `load` or listener aborts the
 //! process like any other panic; return errors instead.
 
+mod boundary;
 mod error;
 mod filter;
 mod function;
 mod include;
 mod listener;
 mod manager;
+#[cfg(feature = "packs")]
+pub mod pack;
 mod registry;
 mod spec;
 
@@ -62,7 +65,7 @@ mod spec;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use registry::{PluginEntry, PluginFinder, Registry, install, installed};
+pub use registry::{CompositeFinder, PluginEntry, PluginFinder, Registry, install, installed};
 pub use spec::{BoxError, Plugin, PluginSpec};
 // Owners add their `pub use` lines below (manager/listener/filter/error: runtime helper;
 // function + the `plugin` attribute re-export: macros helper).

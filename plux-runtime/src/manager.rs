@@ -17,12 +17,19 @@ use index::{Index, Resolver};
 
 type Listeners<P, A> = Arc<[Arc<dyn PluginLifecycleListener<P, A>>]>;
 
-/// The default finder: whatever registry is installed when the manager first needs its index.
+/// The default finder: whatever registry (and, with the `packs` feature, packs) is installed
+/// when the manager first needs its index; the registry's plugins first.
 struct Installed;
 
 impl PluginFinder for Installed {
     fn find_plugins(&self, namespace: &str) -> Vec<crate::PluginEntry> {
-        crate::installed().find_plugins(namespace)
+        #[allow(unused_mut)]
+        let mut entries = crate::installed().find_plugins(namespace);
+        #[cfg(feature = "packs")]
+        if let Some(packs) = crate::pack::installed() {
+            entries.extend(packs.find_plugins(namespace));
+        }
+        entries
     }
 }
 
@@ -276,8 +283,17 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     }
 
     /// The specs of the namespace's plugins, sorted by name.
+    ///
+    /// Plugins of [packs](crate::pack) are resolved for this (their libraries are loaded);
+    /// those that fail to resolve are left out, their errors reported to
+    /// `on_resolve_exception` and kept in their containers.
     pub fn list_plugin_specs(&self) -> Vec<&'static PluginSpec<P>> {
-        self.index().containers.iter().map(|c| c.spec).collect()
+        let index = self.index();
+        index
+            .containers
+            .iter()
+            .filter_map(|c| self.resolve_container(c).ok().map(|(spec, _)| spec))
+            .collect()
     }
 
     /// Views of every plugin's state, sorted by name.
@@ -298,9 +314,13 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     }
 
     /// Whether the namespace has a plugin called `name` (entries that failed to resolve do not
-    /// count).
+    /// count; a plugin of a [pack](crate::pack) counts from its `plux.json` until resolving it
+    /// failed, and asking does not load its library).
     pub fn exists(&self, name: &str) -> bool {
-        self.index().position(name).is_some()
+        let index = self.index();
+        index
+            .position(name)
+            .is_some_and(|position| index.containers[position].resolve_error().is_none())
     }
 
     /// Whether the plugin called `name` is loaded (`false` for unknown names).

@@ -1,5 +1,7 @@
 //! `cargo plux list` and `cargo plux resolve --namespace NS`.
 
+use std::path::PathBuf;
+
 use clap::Args;
 
 use crate::args::GlobalArgs;
@@ -9,7 +11,12 @@ use plux_build::ops::{self, Listed};
 
 /// List all plugins by namespace.
 #[derive(Debug, Args)]
-pub struct ListArgs {}
+pub struct ListArgs {
+    /// List the plugins of the packs installed in DIR instead (a pack directory, or a
+    /// directory of packs; repeatable, read in order like `PLUX_PACK_PATH`); no library is loaded
+    #[arg(long, value_name = "DIR")]
+    pub packs: Vec<PathBuf>,
+}
 
 /// List the plugins of one namespace.
 #[derive(Debug, Args)]
@@ -17,16 +24,77 @@ pub struct ResolveArgs {
     /// The plugin namespace
     #[arg(long, value_name = "NS")]
     pub namespace: String,
+    /// Resolve among the plugins of the packs installed in DIR instead (repeatable)
+    #[arg(long, value_name = "DIR")]
+    pub packs: Vec<PathBuf>,
 }
 
 /// Runs `list`.
-pub fn exec(_args: &ListArgs, global: &GlobalArgs, shell: &Shell) -> anyhow::Result<i32> {
-    print(global, shell, None)
+pub fn exec(args: &ListArgs, global: &GlobalArgs, shell: &Shell) -> anyhow::Result<i32> {
+    if args.packs.is_empty() {
+        print(global, shell, None)
+    } else {
+        print_packs(&args.packs, shell, None)
+    }
 }
 
 /// Runs `resolve`.
 pub fn exec_resolve(args: &ResolveArgs, global: &GlobalArgs, shell: &Shell) -> anyhow::Result<i32> {
-    print(global, shell, Some(&args.namespace))
+    if args.packs.is_empty() {
+        print(global, shell, Some(&args.namespace))
+    } else {
+        print_packs(&args.packs, shell, Some(&args.namespace))
+    }
+}
+
+/// Lists the plugins of installed packs from their `plux.json` (as a host lists them); a
+/// directory or pack that cannot be read is an error (exit 1), the others are still listed.
+fn print_packs(dirs: &[PathBuf], shell: &Shell, namespace: Option<&str>) -> anyhow::Result<i32> {
+    let finder = ops::installed_packs(dirs);
+    let mut text = String::new();
+    let mut count = 0;
+    for pack in finder.packs() {
+        let dir = shell.shown(pack.dir());
+        let fingerprint = pack.fingerprint();
+        let built = |key| fingerprint.get(key).unwrap_or("?").to_owned();
+        for (ns, name, value) in pack.plugins() {
+            if namespace.is_some_and(|wanted| wanted != ns) {
+                continue;
+            }
+            count += 1;
+            if shell.json() {
+                shell.json_line(&serde_json::json!({
+                    "reason": "plux-pack-plugin",
+                    "pack": pack.name(),
+                    "version": pack.version(),
+                    "dir": dir,
+                    "namespace": ns,
+                    "name": name,
+                    "value": value,
+                    "rustc": built("rustc"),
+                    "target": built("target"),
+                    "profile": built("profile"),
+                }))?;
+            } else {
+                text.push_str(&format!(
+                    "{ns}:{name} = {value} [pack {} {}] ({dir})\n",
+                    pack.name(),
+                    pack.version()
+                ));
+            }
+        }
+    }
+    super::print(&text)?;
+    for error in finder.errors() {
+        shell.error(&anyhow::anyhow!("{error}"));
+    }
+    if count == 0 && finder.errors().is_empty() {
+        match namespace {
+            Some(ns) => shell.note(&format!("no pack plugins in namespace `{ns}`")),
+            None => shell.note("no packs found"),
+        }
+    }
+    Ok(i32::from(!finder.errors().is_empty()))
 }
 
 fn print(global: &GlobalArgs, shell: &Shell, namespace: Option<&str>) -> anyhow::Result<i32> {

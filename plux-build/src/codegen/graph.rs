@@ -235,6 +235,39 @@ pub fn collect(
     }
 }
 
+/// Collects the entries of a plugin pack's registry: the plugins `package`'s library declares
+/// itself, scanned (a pack exports its own plugins only; those of its dependencies are the
+/// host's). Its library is compiled where the registry is, so its paths are `crate::` ones.
+pub fn collect_own(
+    metadata: &Metadata,
+    package: &Package,
+    cache: Option<&scan::Cache>,
+) -> Result<Collected> {
+    let mut out = Collected::default();
+    let mut errors = Vec::new();
+    let Some(lib) = package.targets.iter().find(|t| is_lib(t)) else {
+        return Err(Error::Config(format!(
+            "package `{}` has no library target; a plugin pack is a library built as a `cdylib`",
+            package.name
+        )));
+    };
+    out.local_crate = Some(crate_name(lib));
+    scan_into(
+        &mut out,
+        &mut errors,
+        package,
+        lib,
+        scan::TargetKind::Lib,
+        metadata,
+        cache,
+    );
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::Diagnostics(errors))
+    }
+}
+
 /// The `cfg` predicates under which the host has its direct dependency `dep`: the host
 /// features that enable it when it is optional, its platform when it is target-specific.
 /// Both are evaluated by the host's own compilation, where they belong.

@@ -1,8 +1,10 @@
 //! Per-plugin state: a small state machine behind a mutex, and the public read-only view.
 
+use std::any::type_name;
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
+use crate::boundary::Boundary;
 use crate::{PluginEntry, PluginError, PluginSpec};
 
 use super::index::Index;
@@ -75,10 +77,39 @@ impl<P: ?Sized> State<P> {
 #[error("the plugin lifecycle was interrupted")]
 struct Interrupted;
 
+/// A spec at hand, with the panic boundary of its plugin code.
+pub(crate) type Spec<P> = (&'static PluginSpec<P>, Boundary);
+
+/// Where a container's spec comes from.
+enum Slot<P: ?Sized + 'static> {
+    /// Resolved when the index was built (compiled-in plugins).
+    Ready(&'static PluginSpec<P>),
+    /// Resolved on first use (plugins of packs: resolving loads the library).
+    Deferred(OnceLock<Result<Spec<P>, PluginError>>),
+}
+
+/// Turns `entry` into a spec of interface `P`, or the resolve error saying why it cannot be.
+pub(crate) fn resolve<P: ?Sized + 'static>(entry: &PluginEntry) -> Result<Spec<P>, PluginError> {
+    let failed = |reason: String| PluginError::Resolve {
+        namespace: entry.namespace().to_owned(),
+        name: entry.name().to_owned(),
+        value: entry.value().to_owned(),
+        reason,
+    };
+    let resolved = entry.resolve().map_err(failed)?;
+    match resolved.entry.spec::<P>() {
+        Some(spec) => Ok((spec, resolved.boundary)),
+        None => Err(failed(entry.interface_mismatch(
+            resolved.entry.interface_type_name(),
+            type_name::<P>(),
+        ))),
+    }
+}
+
 /// One plugin of a manager's index.
 pub(crate) struct Container<P: ?Sized + 'static> {
     pub(crate) entry: PluginEntry,
-    pub(crate) spec: &'static PluginSpec<P>,
+    slot: Slot<P>,
     state: Mutex<State<P>>,
     settled: Condvar,
 }
@@ -92,10 +123,20 @@ pub(crate) enum Begin<'a, P: ?Sized + 'static> {
 }
 
 impl<P: ?Sized + 'static> Container<P> {
+    /// A container of a resolved plugin.
     pub(crate) fn new(entry: PluginEntry, spec: &'static PluginSpec<P>) -> Self {
+        Self::with_slot(entry, Slot::Ready(spec))
+    }
+
+    /// A container of a plugin resolved on first use.
+    pub(crate) fn deferred(entry: PluginEntry) -> Self {
+        Self::with_slot(entry, Slot::Deferred(OnceLock::new()))
+    }
+
+    fn with_slot(entry: PluginEntry, slot: Slot<P>) -> Self {
         Self {
             entry,
-            spec,
+            slot,
             state: Mutex::new(State {
                 phase: Phase::Idle,
                 plugin: None,
@@ -104,6 +145,38 @@ impl<P: ?Sized + 'static> Container<P> {
                 waiters: 0,
             }),
             settled: Condvar::new(),
+        }
+    }
+
+    /// The spec, when it is at hand (resolved; never loads anything).
+    pub(crate) fn spec(&self) -> Option<&'static PluginSpec<P>> {
+        match &self.slot {
+            Slot::Ready(spec) => Some(spec),
+            Slot::Deferred(cell) => cell.get().and_then(|r| r.as_ref().ok()).map(|(s, _)| *s),
+        }
+    }
+
+    /// The spec, resolving it on first use; `true` along with the outcome for the one call
+    /// that resolved it (which fires the resolve hooks).
+    pub(crate) fn resolve(&self) -> (Result<Spec<P>, &PluginError>, bool) {
+        match &self.slot {
+            Slot::Ready(spec) => (Ok((spec, Boundary::Host)), false),
+            Slot::Deferred(cell) => {
+                let mut first = false;
+                let outcome = cell.get_or_init(|| {
+                    first = true;
+                    resolve(&self.entry)
+                });
+                (outcome.as_ref().map(|s| *s), first)
+            }
+        }
+    }
+
+    /// Why the plugin could not be resolved, when it was tried and failed.
+    pub(crate) fn resolve_error(&self) -> Option<&PluginError> {
+        match &self.slot {
+            Slot::Ready(_) => None,
+            Slot::Deferred(cell) => cell.get().and_then(|r| r.as_ref().err()),
         }
     }
 
@@ -282,9 +355,19 @@ impl<P: ?Sized + 'static> PluginContainer<P> {
         self.container().entry.value()
     }
 
-    /// The resolved spec.
-    pub fn spec(&self) -> &'static PluginSpec<P> {
-        self.container().spec
+    /// The resolved spec, or `None` for a plugin of a [pack](crate::pack) that was not resolved
+    /// yet (loading the plugin, or [`PluginManager::list_plugin_specs`], resolves it) or failed
+    /// to resolve.
+    ///
+    /// [`PluginManager::list_plugin_specs`]: crate::PluginManager::list_plugin_specs
+    pub fn spec(&self) -> Option<&'static PluginSpec<P>> {
+        self.container().spec()
+    }
+
+    /// Why the plugin could not be resolved: a plugin of a [pack](crate::pack) whose library
+    /// failed a check, or whose interface is not the manager's (`None` until it is tried).
+    pub fn resolve_error(&self) -> Option<PluginError> {
+        self.container().resolve_error().cloned()
     }
 
     /// The plugin, once its factory made it (also when it later failed to load).
