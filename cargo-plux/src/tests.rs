@@ -24,6 +24,7 @@ fn help_snapshot() {
     insta::assert_snapshot!("plux_help", help(&["plux"]));
     insta::assert_snapshot!("entrypoints_help", help(&["plux", "entrypoints"]));
     insta::assert_snapshot!("discover_help", help(&["plux", "discover"]));
+    insta::assert_snapshot!("pack_help", help(&["plux", "pack"]));
 }
 
 #[test]

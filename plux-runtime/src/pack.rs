@@ -121,7 +121,7 @@ use crate::{PluginEntry, PluginFinder};
 
 pub use error::{PackError, PackErrorKind};
 pub use fingerprint::Fingerprint;
-pub use manifest::{CrateId, FORMAT, INDEX, MANIFEST, Manifest};
+pub use manifest::{CrateId, FORMAT, INDEX, MANIFEST, Manifest, library_hash};
 
 use load::Loaded;
 use manifest::IndexEntry;

@@ -131,11 +131,12 @@ pub fn pack(options: &PackOptions) -> Result<(Vec<Packed>, Vec<Diagnostic>)> {
                 Error::Config(format!("library `{}` has no file name", library.display()))
             })?
             .to_owned();
-        let manifest = Manifest {
+        let mut manifest = Manifest {
             format: FORMAT,
             name: package.name.clone(),
             version: meta.version.to_string(),
             library: library_name,
+            library_hash: String::new(), // of the copy in the pack, see `write_pack`
             fingerprint: built
                 .fingerprint
                 .components()
@@ -144,7 +145,7 @@ pub fn pack(options: &PackOptions) -> Result<(Vec<Packed>, Vec<Diagnostic>)> {
             crates: crates(&workspace.metadata, &meta.id),
         };
         let dir = out_dir.join(&package.name);
-        write_pack(&dir, library, &index_path, &manifest)?;
+        write_pack(&dir, library, &index_path, &mut manifest)?;
         packed.push(Packed {
             dir,
             manifest,
@@ -325,8 +326,9 @@ fn crates(metadata: &Metadata, id: &PackageId) -> Vec<CrateId> {
 }
 
 /// Writes a pack directory: built next to `dir`, then renamed into place (an older pack of the
-/// same name is moved away first, then removed).
-fn write_pack(dir: &Path, library: &Path, index: &Path, manifest: &Manifest) -> Result<()> {
+/// same name is moved away first, then removed). The manifest gets the content hash of the
+/// library as copied.
+fn write_pack(dir: &Path, library: &Path, index: &Path, manifest: &mut Manifest) -> Result<()> {
     let parent = dir.parent().unwrap_or(Path::new("."));
     let name = dir
         .file_name()
@@ -343,7 +345,10 @@ fn write_pack(dir: &Path, library: &Path, index: &Path, manifest: &Manifest) -> 
             .map(|_| ())
             .map_err(|e| Error::io("copy", from, e))
     };
-    copy(library, staging.join(&manifest.library))?;
+    let copied = staging.join(&manifest.library);
+    copy(library, copied.clone())?;
+    manifest.library_hash =
+        plux_runtime::pack::library_hash(&copied).map_err(|e| Error::io("read", &copied, e))?;
     copy(index, staging.join(INDEX))?;
     write_if_changed(&staging.join(MANIFEST), manifest.to_json().as_bytes())?;
     if dir.exists() {

@@ -19,8 +19,8 @@ pub(crate) struct Loaded {
 
 /// Loads `pack`'s library and checks it; the library is never unloaded.
 ///
-/// In order: the manifest's fingerprint against the host's (before the library is opened),
-/// opening the library, its pack symbol and header (C-compatible fields only), the library's
+/// In order: the manifest's fingerprint against the host's and the library's content hash
+/// against the manifest's (before the library is opened), opening the library, its pack symbol and header (C-compatible fields only), the library's
 /// embedded fingerprint against the manifest's and the host's, the identity of its
 /// plux-runtime types, the connection of its allocator to the host's, and its exported
 /// plugins against its `plux.json`. Only then is its registry handed out.
@@ -39,6 +39,27 @@ pub(crate) fn load(pack: &Pack) -> Result<Loaded, PackError> {
                 Kind::Library,
                 format!(
                     "its library `{}` is not a regular file; reinstall the pack",
+                    path.display()
+                ),
+            ));
+        }
+        Err(e) => {
+            return Err(error(
+                Kind::Library,
+                format!(
+                    "cannot read its library `{}`: {e}; reinstall the pack",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    match super::library_hash(&path) {
+        Ok(hash) if hash == pack.manifest().library_hash => {}
+        Ok(_) => {
+            return Err(error(
+                Kind::Library,
+                format!(
+                    "its library `{}` is not the one its manifest describes (its content hash differs: damaged, truncated or replaced after packing); reinstall the pack",
                     path.display()
                 ),
             ));

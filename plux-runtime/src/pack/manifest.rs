@@ -28,6 +28,7 @@ const INDEX_CAP: u64 = 8 * 1024 * 1024;
 ///   "name": "ext",
 ///   "version": "0.1.0",
 ///   "library": "libext.so",
+///   "library_hash": "xxh3-128:6f1e...",
 ///   "fingerprint": { "rustc": "1.95.0 (59807616e... 2026-04-14)", "target": "...", "...": "..." },
 ///   "crates": [ { "name": "api", "version": "0.1.0", "source": "path", "features": [] } ]
 /// }
@@ -43,6 +44,9 @@ pub struct Manifest {
     pub version: String,
     /// The library's file name, in the pack directory.
     pub library: String,
+    /// The library's content hash ([`library_hash`]): a damaged, truncated or replaced
+    /// library is refused before it is opened.
+    pub library_hash: String,
     /// The fingerprint of the library's plux-runtime (see [`Fingerprint`]).
     pub fingerprint: BTreeMap<String, String>,
     /// The crates the library was built with (its package's normal dependency graph).
@@ -116,6 +120,32 @@ impl Manifest {
         text.push('\n');
         text
     }
+}
+
+/// The content hash of a library file as a manifest records it: `xxh3-128:` and 32 hex digits.
+/// Not a signature: it detects damage, not tampering (whoever can replace the library can
+/// rewrite the manifest too).
+///
+/// ```
+/// # #[cfg(feature = "packs")] {
+/// let path = std::env::temp_dir().join("plux-doc-library-hash");
+/// std::fs::write(&path, b"library bytes")?;
+/// let hash = plux_runtime::pack::library_hash(&path)?;
+/// assert!(hash.starts_with("xxh3-128:") && hash.len() == 9 + 32);
+/// # }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn library_hash(path: &Path) -> io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        match file.read(&mut buffer)? {
+            0 => break,
+            n => hasher.update(&buffer[..n]),
+        }
+    }
+    Ok(format!("xxh3-128:{:032x}", hasher.digest128()))
 }
 
 /// One entry of a pack's `plux.json`.
@@ -268,7 +298,7 @@ mod tests {
             assert!(error.contains(expected), "{index}: {error}");
             assert!(error.contains("plux.json"), "{error}");
         }
-        let good = r#"{"format": 1, "name": "ext", "version": "0.1.0", "library": "libext.so", "fingerprint": {}}"#;
+        let good = r#"{"format": 1, "name": "ext", "version": "0.1.0", "library": "libext.so", "library_hash": "xxh3-128:0", "fingerprint": {}}"#;
         assert!(Manifest::read(&dir_with(&[(MANIFEST, good)])).is_ok());
         for (manifest, expected) in [
             (good.replace("libext.so", "../evil.so"), "not a file name"),
