@@ -111,7 +111,7 @@ mod manifest;
 
 pub(crate) mod abi;
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -126,28 +126,27 @@ pub use manifest::{CrateId, FORMAT, INDEX, MANIFEST, Manifest, library_hash};
 use load::Loaded;
 use manifest::IndexEntry;
 
-/// A pack found in a pack directory: its manifest and `plux.json` are read, its library is
-/// loaded on first use.
+/// A pack found in a pack directory: its `plux.json` is read when it is listed, its manifest
+/// and library when one of its plugins is first used.
 ///
 /// Packs live for the rest of the process (so do their libraries, once loaded): a directory
 /// read twice gives the same `Pack`, and changes to an installed pack take effect when the host
 /// restarts.
 pub struct Pack {
     dir: PathBuf,
-    manifest: Manifest,
+    name: String,
     index: Vec<IndexEntry>,
+    /// The entries a finder hands out, made once (they refer to the `'static` pack).
+    entries: OnceLock<&'static [PackEntry]>,
+    manifest: OnceLock<Result<Manifest, PackError>>,
     loaded: OnceLock<Result<Loaded, PackError>>,
 }
 
 impl Pack {
-    /// The pack's name (from its manifest).
+    /// The pack's name: its directory's name (what `cargo plux pack` names it after its
+    /// package, and what an earlier pack of the pack path shadows).
     pub fn name(&self) -> &str {
-        &self.manifest.name
-    }
-
-    /// The pack's version (from its manifest).
-    pub fn version(&self) -> &str {
-        &self.manifest.version
+        &self.name
     }
 
     /// The pack's directory (canonical).
@@ -155,19 +154,21 @@ impl Pack {
         &self.dir
     }
 
-    /// The manifest.
-    pub fn manifest(&self) -> &Manifest {
-        &self.manifest
+    /// The manifest, `plux-pack.json`, read and checked on first use.
+    pub fn manifest(&self) -> Result<&Manifest, PackError> {
+        self.manifest
+            .get_or_init(|| {
+                Manifest::read(&self.dir).map_err(|m| {
+                    PackError::new(Some(&self.name), &self.dir, PackErrorKind::Manifest, m)
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
-    /// The build fingerprint the manifest records.
-    pub fn fingerprint(&self) -> Fingerprint {
-        self.manifest.fingerprint()
-    }
-
-    /// The library file.
-    pub fn library_path(&self) -> PathBuf {
-        self.dir.join(&self.manifest.library)
+    /// The pack's version, from its manifest (`None` when the manifest cannot be read).
+    pub fn version(&self) -> Option<&str> {
+        self.manifest().ok().map(|m| m.version.as_str())
     }
 
     /// The plugins its `plux.json` lists, as `(namespace, name, value)`, sorted.
@@ -191,11 +192,13 @@ impl Pack {
     fn library(&self) -> Result<&Loaded, PackError> {
         self.loaded
             .get_or_init(|| {
-                let loaded = load::load(self);
+                let loaded = self
+                    .manifest()
+                    .and_then(|manifest| load::load(self, manifest));
                 match &loaded {
                     Ok(_) => log::debug!(
                         "loaded plugin pack `{}` from `{}`",
-                        self.name(),
+                        self.name,
                         self.dir.display()
                     ),
                     Err(error) => log::warn!("{error}"),
@@ -204,6 +207,18 @@ impl Pack {
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The entries of its plugins (made on first use; they refer to the pack).
+    fn entries(&'static self) -> &'static [PackEntry] {
+        self.entries.get_or_init(|| {
+            let entries: Vec<PackEntry> = self
+                .index
+                .iter()
+                .map(|listed| PackEntry { pack: self, listed })
+                .collect();
+            Box::leak(entries.into_boxed_slice())
+        })
     }
 
     pub(crate) fn index_entries(&self) -> &[IndexEntry] {
@@ -217,7 +232,10 @@ impl Pack {
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
             .filter_map(|path| path.split("::").next())
             .collect();
-        self.manifest
+        let Ok(manifest) = self.manifest() else {
+            return Vec::new();
+        };
+        manifest
             .crates
             .iter()
             .filter(|c| words.contains(&c.name.replace('-', "_").as_str()))
@@ -241,8 +259,7 @@ impl Pack {
 impl std::fmt::Debug for Pack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pack")
-            .field("name", &self.manifest.name)
-            .field("version", &self.manifest.version)
+            .field("name", &self.name)
             .field("dir", &self.dir)
             .field("loaded", &self.is_loaded())
             .finish_non_exhaustive()
@@ -252,10 +269,7 @@ impl std::fmt::Debug for Pack {
 /// One plugin of a pack, listed from its `plux.json`.
 pub(crate) struct PackEntry {
     pack: &'static Pack,
-    namespace: &'static str,
-    name: &'static str,
-    value: &'static str,
-    gated: bool,
+    listed: &'static IndexEntry,
 }
 
 impl PackEntry {
@@ -266,13 +280,13 @@ impl PackEntry {
     /// The library's entry for this plugin (loading the library on first use).
     pub(crate) fn resolve(&self) -> Result<Resolved, String> {
         let loaded = self.pack.library().map_err(|e| e.to_string())?;
-        let entries = loaded.registry.namespace(self.namespace);
-        match entries.iter().find(|e| e.name() == self.name) {
+        let entries = loaded.registry.namespace(&self.listed.namespace);
+        match entries.iter().find(|e| e.name() == self.listed.name) {
             Some(entry) => Ok(Resolved {
                 entry: *entry,
                 boundary: Boundary::Pack(loaded.catch),
             }),
-            None if self.gated => Err(format!(
+            None if self.listed.gated => Err(format!(
                 "pack `{}` (`{}`): the plugin is behind a `cfg` that was off when the pack was built, so its library does not have it",
                 self.pack.name(),
                 self.pack.dir().display()
@@ -282,7 +296,7 @@ impl PackEntry {
                 "pack `{}` (`{}`): its library does not export `{}`",
                 self.pack.name(),
                 self.pack.dir().display(),
-                self.value
+                self.listed.value
             )),
         }
     }
@@ -325,6 +339,7 @@ impl PackEntry {
 #[derive(Clone, Default)]
 pub struct PackFinder {
     packs: Vec<&'static Pack>,
+    names: HashSet<&'static str>,
     entries: Arc<[PluginEntry]>,
     errors: Vec<PackError>,
 }
@@ -383,6 +398,10 @@ impl PackFinder {
     }
 
     fn add(&mut self, pack: &'static Pack) {
+        if self.names.insert(pack.name()) {
+            self.packs.push(pack);
+            return;
+        }
         if let Some(first) = self.packs.iter().find(|p| p.name() == pack.name()) {
             if std::ptr::eq(*first, pack) {
                 return;
@@ -398,27 +417,18 @@ impl PackFinder {
             );
             log::warn!("{error}");
             self.errors.push(error);
-            return;
         }
-        self.packs.push(pack);
     }
 
     fn build_entries(&self) -> Arc<[PluginEntry]> {
         let mut entries = Vec::new();
         for pack in &self.packs {
-            for entry in &pack.index {
-                let packed: &'static PackEntry = Box::leak(Box::new(PackEntry {
-                    pack,
-                    namespace: leak(&entry.namespace),
-                    name: leak(&entry.name),
-                    value: leak(&entry.value),
-                    gated: entry.gated,
-                }));
+            for entry in pack.entries() {
                 entries.push(PluginEntry::packed(
-                    packed.namespace,
-                    packed.name,
-                    packed.value,
-                    packed,
+                    &entry.listed.namespace,
+                    &entry.listed.name,
+                    &entry.listed.value,
+                    entry,
                 ));
             }
         }
@@ -460,63 +470,52 @@ impl PluginFinder for PackFinder {
     }
 }
 
-/// Strings of listed packs live as long as the process (their entries are `'static`); each
-/// pack directory is read once per process.
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_owned().into_boxed_str())
-}
-
 /// The packs of `dir` (or `dir` itself when it is a pack), each read once per process.
+///
+/// Only `plux.json` is read here (the manifest is read on first use); the pack directory is
+/// made canonical once, its subdirectories are named below it.
 fn read_dir(dir: &Path) -> Vec<Result<&'static Pack, PackError>> {
+    let unreadable = |dir: &Path, e: std::io::Error| {
+        PackError::new(
+            None,
+            dir,
+            PackErrorKind::Dir,
+            format!("cannot read the pack directory: {e}"),
+        )
+    };
     let dir = match std::fs::canonicalize(dir) {
         Ok(dir) => dir,
-        Err(e) => {
-            return vec![Err(PackError::new(
-                None,
-                dir,
-                PackErrorKind::Dir,
-                format!("cannot read the pack directory: {e}"),
-            ))];
-        }
+        Err(e) => return vec![Err(unreadable(dir, e))],
     };
     if dir.join(MANIFEST).exists() {
         return vec![read_pack(&dir)];
     }
     let listing = match std::fs::read_dir(&dir) {
         Ok(listing) => listing,
-        Err(e) => {
-            return vec![Err(PackError::new(
-                None,
-                &dir,
-                PackErrorKind::Dir,
-                format!("cannot read the pack directory: {e}"),
-            ))];
-        }
+        Err(e) => return vec![Err(unreadable(&dir, e))],
     };
-    let mut subdirs: Vec<PathBuf> = listing
+    let mut subdirs: Vec<(std::ffi::OsString, PathBuf)> = listing
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir() || t.is_symlink()))
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
+        .filter(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => true,
+            // A symlink counts when it leads to a directory.
+            Ok(t) if t.is_symlink() => e.path().is_dir(),
+            _ => false,
+        })
+        .map(|e| (e.file_name(), e.path()))
         .collect();
-    subdirs.sort();
+    // By name: the same order as comparing paths (they share the parent), without comparing
+    // them component by component.
+    subdirs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let subdirs = subdirs.into_iter().map(|(_, path)| path);
     subdirs
-        .iter()
         .map(|sub| {
             if sub.join(MANIFEST).exists() {
-                match std::fs::canonicalize(sub) {
-                    Ok(sub) => read_pack(&sub),
-                    Err(e) => Err(PackError::new(
-                        None,
-                        sub,
-                        PackErrorKind::Dir,
-                        format!("cannot read the pack directory: {e}"),
-                    )),
-                }
+                read_pack(&sub)
             } else {
                 Err(PackError::new(
                     None,
-                    sub,
+                    &sub,
                     PackErrorKind::NotAPack,
                     format!("not a pack: it has no `{MANIFEST}`; install packs made by `cargo plux pack`, or move this directory out of the pack directory"),
                 ))
@@ -525,24 +524,32 @@ fn read_dir(dir: &Path) -> Vec<Result<&'static Pack, PackError>> {
         .collect()
 }
 
-/// Reads the pack in `dir` (canonical), or returns the `Pack` read earlier in this process.
+/// Reads the pack in `dir`, or returns the `Pack` read earlier in this process.
 fn read_pack(dir: &Path) -> Result<&'static Pack, PackError> {
-    static PACKS: Mutex<BTreeMap<PathBuf, &'static Pack>> = Mutex::new(BTreeMap::new());
+    // Keyed by the path's bytes: hashing them is cheaper than comparing paths component by
+    // component, and a pack path's spellings of one directory are made the same by
+    // `read_dir` (canonical root, names below it).
+    static PACKS: Mutex<Option<HashMap<std::ffi::OsString, &'static Pack>>> = Mutex::new(None);
     let mut packs = PACKS.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(pack) = packs.get(dir) {
+    let packs = packs.get_or_insert_with(HashMap::new);
+    if let Some(pack) = packs.get(dir.as_os_str()) {
         return Ok(pack);
     }
-    let manifest =
-        Manifest::read(dir).map_err(|m| PackError::new(None, dir, PackErrorKind::Manifest, m))?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let index = manifest::read_index(dir)
-        .map_err(|m| PackError::new(Some(&manifest.name), dir, PackErrorKind::Index, m))?;
+        .map_err(|m| PackError::new(Some(&name), dir, PackErrorKind::Index, m))?;
     let pack: &'static Pack = Box::leak(Box::new(Pack {
         dir: dir.to_path_buf(),
-        manifest,
+        name,
         index,
+        entries: OnceLock::new(),
+        manifest: OnceLock::new(),
         loaded: OnceLock::new(),
     }));
-    packs.insert(dir.to_path_buf(), pack);
+    packs.insert(dir.as_os_str().to_owned(), pack);
     Ok(pack)
 }
 

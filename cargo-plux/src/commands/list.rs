@@ -55,8 +55,16 @@ fn print_packs(dirs: &[PathBuf], shell: &Shell, namespace: Option<&str>) -> anyh
     let mut count = 0;
     for pack in finder.packs() {
         let dir = shell.shown(pack.dir());
-        let fingerprint = pack.fingerprint();
-        let built = |key| fingerprint.get(key).unwrap_or("?").to_owned();
+        let manifest = pack.manifest();
+        let fingerprint = manifest.as_ref().map(|m| m.fingerprint()).ok();
+        let built = |key| {
+            fingerprint
+                .as_ref()
+                .and_then(|f| f.get(key))
+                .unwrap_or("?")
+                .to_owned()
+        };
+        let version = pack.version().unwrap_or("?");
         for (ns, name, value) in pack.plugins() {
             if namespace.is_some_and(|wanted| wanted != ns) {
                 continue;
@@ -66,7 +74,7 @@ fn print_packs(dirs: &[PathBuf], shell: &Shell, namespace: Option<&str>) -> anyh
                 shell.json_line(&serde_json::json!({
                     "reason": "plux-pack-plugin",
                     "pack": pack.name(),
-                    "version": pack.version(),
+                    "version": version,
                     "dir": dir,
                     "namespace": ns,
                     "name": name,
@@ -79,22 +87,24 @@ fn print_packs(dirs: &[PathBuf], shell: &Shell, namespace: Option<&str>) -> anyh
                 text.push_str(&format!(
                     "{ns}:{name} = {value} [pack {} {}] ({dir})\n",
                     pack.name(),
-                    pack.version()
+                    version
                 ));
             }
         }
     }
     super::print(&text)?;
-    for error in finder.errors() {
+    let manifests = finder.packs().iter().filter_map(|p| p.manifest().err());
+    let errors: Vec<_> = finder.errors().iter().cloned().chain(manifests).collect();
+    for error in &errors {
         shell.error(&anyhow::anyhow!("{error}"));
     }
-    if count == 0 && finder.errors().is_empty() {
+    if count == 0 && errors.is_empty() {
         match namespace {
             Some(ns) => shell.note(&format!("no pack plugins in namespace `{ns}`")),
             None => shell.note("no packs found"),
         }
     }
-    Ok(i32::from(!finder.errors().is_empty()))
+    Ok(i32::from(!errors.is_empty()))
 }
 
 fn print(global: &GlobalArgs, shell: &Shell, namespace: Option<&str>) -> anyhow::Result<i32> {

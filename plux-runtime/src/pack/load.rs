@@ -8,7 +8,7 @@ use std::path::Path;
 use super::abi::{self, Header, HeaderPrefix};
 use super::error::{PackError, PackErrorKind as Kind};
 use super::manifest::IndexEntry;
-use super::{Fingerprint, Pack};
+use super::{Fingerprint, Manifest, Pack};
 use crate::Registry;
 
 /// A pack library that passed every check: loaded for the rest of the process.
@@ -24,14 +24,15 @@ pub(crate) struct Loaded {
 /// embedded fingerprint against the manifest's and the host's, the identity of its
 /// plux-runtime types, the connection of its allocator to the host's, and its exported
 /// plugins against its `plux.json`. Only then is its registry handed out.
-pub(crate) fn load(pack: &Pack) -> Result<Loaded, PackError> {
+pub(crate) fn load(pack: &Pack, manifest: &Manifest) -> Result<Loaded, PackError> {
     let error =
         |kind, message: String| PackError::new(Some(pack.name()), pack.dir(), kind, message);
     let host = Fingerprint::host();
-    if let Some(mismatch) = pack.fingerprint().mismatch(host) {
+    let recorded = manifest.fingerprint();
+    if let Some(mismatch) = recorded.mismatch(host) {
         return Err(error(Kind::Fingerprint, mismatch.to_string()));
     }
-    let path = pack.library_path();
+    let path = pack.dir().join(&manifest.library);
     match std::fs::metadata(&path) {
         Ok(m) if m.is_file() => {}
         Ok(_) => {
@@ -54,7 +55,7 @@ pub(crate) fn load(pack: &Pack) -> Result<Loaded, PackError> {
         }
     }
     match super::library_hash(&path) {
-        Ok(hash) if hash == pack.manifest().library_hash => {}
+        Ok(hash) if hash == manifest.library_hash => {}
         Ok(_) => {
             return Err(error(
                 Kind::Library,
@@ -146,7 +147,7 @@ pub(crate) fn load(pack: &Pack) -> Result<Loaded, PackError> {
         )
     })?;
     let embedded = Fingerprint::parse(embedded);
-    if let Some(mismatch) = embedded.mismatch(&pack.fingerprint()) {
+    if let Some(mismatch) = embedded.mismatch(&recorded) {
         return Err(error(
             Kind::ManifestMismatch,
             format!(

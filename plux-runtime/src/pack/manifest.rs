@@ -187,19 +187,15 @@ pub(crate) fn read_index(dir: &Path) -> Result<Vec<IndexEntry>, String> {
                 )
             };
             let (name, rest) = item.split_once('=').ok_or_else(bad)?;
-            let (value, extras) = match rest.split_once(" [") {
-                Some((value, extras)) => (value, extras.strip_suffix(']').ok_or_else(bad)?),
+            // `value` or `value [extras]` (a value never holds `[` or a space).
+            let (value, extras) = match rest.split_once('[') {
+                Some((value, extras)) => (
+                    value.strip_suffix(' ').ok_or_else(bad)?,
+                    extras.strip_suffix(']').ok_or_else(bad)?,
+                ),
                 None => (rest, ""),
             };
-            if name.is_empty()
-                || value.is_empty()
-                || name.chars().any(char::is_control)
-                || !value.split("::").all(|s| {
-                    !s.is_empty()
-                        && s.chars()
-                            .all(|c| c.is_alphanumeric() || c == '_' || c == '#')
-                })
-            {
+            if name.is_empty() || name.chars().any(char::is_control) || !is_path(value) {
                 return Err(bad());
             }
             entries.push(IndexEntry {
@@ -211,6 +207,24 @@ pub(crate) fn read_index(dir: &Path) -> Result<Vec<IndexEntry>, String> {
         }
     }
     Ok(entries)
+}
+
+/// Whether `value` is a Rust path: identifiers (raw ones too) joined by `::`.
+fn is_path(value: &str) -> bool {
+    // Split on `:`: a path gives its segments with an empty part between each two.
+    let mut parts = 0;
+    let well_formed = value.split(':').enumerate().all(|(i, part)| {
+        parts += 1;
+        if i % 2 == 1 {
+            part.is_empty()
+        } else {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '#')
+        }
+    });
+    well_formed && parts % 2 == 1
 }
 
 /// Reads a regular file of at most `cap` bytes (checked on the opened handle: a FIFO, device
@@ -227,7 +241,8 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> io::Result<String> {
             metadata.len()
         )));
     }
-    let mut text = String::new();
+    // Sized from the metadata: the file is read in one call (and one more that sees its end).
+    let mut text = String::with_capacity(usize::try_from(metadata.len()).unwrap_or(0) + 1);
     file.take(cap + 1).read_to_string(&mut text)?;
     if text.len() as u64 > cap {
         return Err(io::Error::other(format!(
@@ -291,6 +306,10 @@ mod tests {
             (r#"{"ns": ["no-equals"]}"#, "invalid entry `no-equals`"),
             (r#"{"ns": ["x=not a path"]}"#, "invalid entry"),
             (r#"{"ns": ["x=a::b [type"]}"#, "invalid entry"),
+            (r#"{"ns": ["x=a:b"]}"#, "invalid entry"),
+            (r#"{"ns": ["x=a:::b"]}"#, "invalid entry"),
+            (r#"{"ns": ["x=a::"]}"#, "invalid entry"),
+            (r#"{"ns": ["x=a::b[type]"]}"#, "invalid entry"),
             (r#"{"": ["x=a::b"]}"#, "invalid namespace"),
         ] {
             let dir = dir_with(&[(INDEX, index)]);

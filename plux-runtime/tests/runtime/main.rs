@@ -7,4 +7,6 @@ mod abort;
 mod function;
 mod macros;
 mod manager;
+#[cfg(feature = "packs")]
+mod packs;
 mod stress;
