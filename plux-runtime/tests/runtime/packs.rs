@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use plux_runtime::pack::{Fingerprint, PackErrorKind, PackFinder};
 use plux_runtime::{
-    CompositeFinder, MatchingPluginFilter, Plugin, PluginEntry, PluginError,
-    PluginLifecycleListener, PluginManager, PluginPattern, PluginSpec,
+    CompositeFinder, Plugin, PluginEntry, PluginError, PluginLifecycleListener, PluginManager,
+    PluginPattern, PluginSpec, global_plugin_filter,
 };
 
 struct Noop;
@@ -83,9 +83,13 @@ fn a_pack_is_listed_without_loading_and_resolved_once_on_first_use() {
     assert_eq!((pack.name(), pack.version()), ("ext", Some("1.2.3")));
 
     let recorder = Arc::new(Recorder::default());
-    let filter = MatchingPluginFilter::new();
-    filter
-        .add_pattern(PluginPattern::new().name("filtered"))
+    // The host's global filter applies to pack plugins (the pack's own copy is never used).
+    global_plugin_filter()
+        .add_pattern(
+            PluginPattern::new()
+                .namespace("demo.packs")
+                .name("filtered"),
+        )
         .unwrap();
     let manager = PluginManager::<dyn Plugin>::builder("demo.packs")
         .finder(
@@ -94,7 +98,6 @@ fn a_pack_is_listed_without_loading_and_resolved_once_on_first_use() {
                 .with(packs.clone()),
         )
         .listener(recorder.clone())
-        .filter(filter)
         .build();
 
     // Listing, `exists` and containers read `plux.json` only.

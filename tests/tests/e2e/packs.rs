@@ -532,6 +532,54 @@ fn packs_built_against_other_crates_or_without_the_pack_symbol_are_refused() {
             .contains("has no `plux_pack_v1` symbol: it was not built as a plux pack; add `plux_runtime::include_pack!();`"),
         "{text}"
     );
+
+    // A pack that allocates when its library is loaded, before the host connects its
+    // allocator: its memory cannot be shared with the host, so it is refused.
+    #[cfg(target_os = "linux")]
+    {
+        project.write(
+            "ext/src/lib.rs",
+            &format!(
+                "{source}\n#[used]\n#[unsafe(link_section = \".init_array\")]\nstatic ALLOCATE_AT_LOAD: extern \"C\" fn() = {{\n    extern \"C\" fn allocate() {{\n        std::hint::black_box(vec![1u8; 64]);\n    }}\n    allocate\n}};\n"
+            ),
+        );
+        pack_ok(&project, "allocates");
+        let output = host(&bin, &[project.join("allocates")], &[]);
+        let text = stdout(&output);
+        assert_eq!(outcomes(&text), with_ext("error"), "{text}");
+        assert!(
+            line(&text, "localstack.plugins.cli:extensions")
+                .contains("the library allocated memory before the host connected its allocator"),
+            "{text}"
+        );
+    }
+
+    // A panic in a pack plugin's own method, which the host calls directly (here the
+    // configurator function), cannot be contained by the host: the process aborts.
+    project.write(
+        "ext/src/lib.rs",
+        &source.replace(
+            "runtime.record(\"extension pack configured\");",
+            "panic!(\"pack banner exploded\");",
+        ),
+    );
+    pack_ok(&project, "panics");
+    let output = host(&bin, &[project.join("panics")], &[]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(output.status.signal(), Some(6), "{}", stderr(&output));
+    }
+    assert!(
+        stderr(&output).contains("pack banner exploded"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("loaded   localstack.configurators:pack_banner"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
@@ -575,6 +623,22 @@ fn the_pack_path_is_read_in_order_and_what_is_not_a_pack_is_reported() {
         "{}",
         stdout(&output)
     );
+
+    // Without `--out`, packs go to `<target-dir>/plux-packs`.
+    let guard = lock();
+    let default = target_dir().join("plux-packs").join("ext");
+    let _ = fs::remove_dir_all(&default);
+    assert_code(
+        &project
+            .plux(["pack", "-p", "ext", "--offline"])
+            .env("CARGO_TARGET_DIR", target_dir())
+            .env_remove("RUSTFLAGS")
+            .output()
+            .unwrap(),
+        0,
+    );
+    assert!(default.join("plux-pack.json").is_file());
+    drop(guard);
 
     // `cargo plux pack` refuses what cannot be a pack.
     let output = project
