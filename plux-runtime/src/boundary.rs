@@ -4,7 +4,7 @@
 //! a library with its own copy of the standard library: a panic raised there is a *foreign
 //! exception* to the host's copy, whose `catch_unwind` aborts the process on it. So the
 //! manager calls a pack's plugin code through the pack's own `catch_unwind` (see
-//! [`crate::pack`]), which contains the panic inside the library and hands back its message.
+//! `crate::pack`), which contains the panic inside the library and hands back its message.
 
 use std::panic::{self, AssertUnwindSafe};
 

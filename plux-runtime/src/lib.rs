@@ -43,6 +43,12 @@
 //! assert_eq!(loaded, ["s3", "sqs"]);
 //! ```
 //!
+//! # Plugin packs
+//!
+//! With the `packs` feature, a host also loads plugins built after it, from libraries installed
+//! into a directory it reads (Python plux's extensions): see the `pack` module (its docs
+//! build with the feature, as on docs.rs).
+//!
 //! # Panics and `panic = "abort"`
 //!
 //! Containment of panicking plugin code relies on unwinding (`std::panic::catch_unwind`). In a

@@ -284,7 +284,7 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
 
     /// The specs of the namespace's plugins, sorted by name.
     ///
-    /// Plugins of [packs](crate::pack) are resolved for this (their libraries are loaded);
+    /// Plugins of plugin packs (feature `packs`) are resolved for this (their libraries are loaded);
     /// those that fail to resolve are left out, their errors reported to
     /// `on_resolve_exception` and kept in their containers.
     pub fn list_plugin_specs(&self) -> Vec<&'static PluginSpec<P>> {
@@ -314,7 +314,7 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     }
 
     /// Whether the namespace has a plugin called `name` (entries that failed to resolve do not
-    /// count; a plugin of a [pack](crate::pack) counts from its `plux.json` until resolving it
+    /// count; a plugin of a plugin pack (feature `packs`) counts from its `plux.json` until resolving it
     /// failed, and asking does not load its library).
     pub fn exists(&self, name: &str) -> bool {
         let index = self.index();

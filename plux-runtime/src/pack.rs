@@ -94,7 +94,9 @@
 //!   panics and log records (the pack has its own copies).
 //! - **Statics.** A pack has its own copies of every static of the crates it contains,
 //!   plux-runtime's included (installed registry, global filter): the host's filters apply to
-//!   pack plugins, the pack's copies are never used.
+//!   pack plugins, the pack's copies are never used by plux. A `PluginManager` that a pack's own
+//!   code creates reads the pack's copy of the installed registry, which is empty: hand a pack
+//!   plugin what it needs through the load arguments instead.
 //!
 //! # Why a `cdylib`
 //!

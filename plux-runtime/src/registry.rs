@@ -115,7 +115,7 @@ impl PluginEntry {
 
     /// The spec, if its interface is `P`.
     ///
-    /// For a plugin of a [pack](crate::pack) this loads the pack's library (once per process)
+    /// For a plugin of a plugin pack (feature `packs`) this loads the pack's library (once per process)
     /// and returns `None` when that fails; a manager reports why as a resolve error.
     pub fn spec<P: ?Sized + 'static>(&self) -> Option<&'static PluginSpec<P>> {
         match self.resolve() {

@@ -355,7 +355,7 @@ impl<P: ?Sized + 'static> PluginContainer<P> {
         self.container().entry.value()
     }
 
-    /// The resolved spec, or `None` for a plugin of a [pack](crate::pack) that was not resolved
+    /// The resolved spec, or `None` for a plugin of a plugin pack (feature `packs`) that was not resolved
     /// yet (loading the plugin, or [`PluginManager::list_plugin_specs`], resolves it) or failed
     /// to resolve.
     ///
@@ -364,7 +364,7 @@ impl<P: ?Sized + 'static> PluginContainer<P> {
         self.container().spec()
     }
 
-    /// Why the plugin could not be resolved: a plugin of a [pack](crate::pack) whose library
+    /// Why the plugin could not be resolved: a plugin of a plugin pack (feature `packs`) whose library
     /// failed a check, or whose interface is not the manager's (`None` until it is tried).
     pub fn resolve_error(&self) -> Option<PluginError> {
         self.container().resolve_error().cloned()
