@@ -55,6 +55,23 @@
 //! binary built with `panic = "abort"`, a panic in a factory, `load` or listener aborts the
 //! process like any other panic; return errors instead.
 
+/// Logs like `log::log!`, containing a panic of the logger: the record is lost, plux goes on.
+/// Loggers are user code too.
+macro_rules! log_contained {
+    ($level:expr, $($arg:tt)+) => {
+        if log::log_enabled!($level) {
+            let logged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                log::log!($level, $($arg)+)
+            }));
+            if let Err(payload) = logged {
+                // Dropped safely (a payload's `Drop` may panic too).
+                let _ = $crate::error::payload_message(payload);
+            }
+        }
+    };
+}
+pub(crate) use log_contained;
+
 mod boundary;
 mod error;
 mod filter;

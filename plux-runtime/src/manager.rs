@@ -46,8 +46,9 @@ impl PluginFinder for Installed {
 ///
 /// Failures are contained: a factory, `should_load`, `load` or listener that returns an error
 /// or panics is reported (to the listeners, as a [`PluginError`], and with `log::warn!`) and the
-/// manager goes on serving the other plugins. No lock is held while user code runs, so
-/// listeners and plugins may call back into the manager.
+/// manager goes on serving the other plugins; a `log` logger that panics loses that record and
+/// nothing else. No lock is held while user code runs, so listeners and plugins may call back
+/// into the manager.
 ///
 /// `PluginManager` is `Send + Sync` (when `A` is); share it in an [`Arc`].
 ///
@@ -236,7 +237,10 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     /// Plugins may load other plugins from their lifecycle (factory, `load`, hooks). A cycle
     /// on one thread ends with `Recursive` for the inner call; a cycle started from two threads
     /// at once (one loads A whose `load` loads B, the other loads B whose `load` loads A)
-    /// waits forever, as it does in Python plux. Panics are contained with
+    /// waits forever, as it does in Python plux; so does a lifecycle that starts a thread which
+    /// loads the same plugin and waits for it (the thread waits for the lifecycle). A thread
+    /// that waits for another one's lifecycle run logs a warning after 10 s. Panics are
+    /// contained with
     /// [`catch_unwind`](std::panic::catch_unwind), so not under `panic = "abort"`.
     pub fn load(&self, name: &str) -> Result<Arc<P>, PluginError> {
         let index = self.index();

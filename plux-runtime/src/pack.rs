@@ -198,12 +198,13 @@ impl Pack {
                     .manifest()
                     .and_then(|manifest| load::load(self, manifest));
                 match &loaded {
-                    Ok(_) => log::debug!(
+                    Ok(_) => crate::log_contained!(
+                        log::Level::Debug,
                         "loaded plugin pack `{}` from `{}`",
                         self.name,
                         self.dir.display()
                     ),
-                    Err(error) => log::warn!("{error}"),
+                    Err(error) => crate::log_contained!(log::Level::Warn, "{error}"),
                 }
                 loaded
             })
@@ -389,7 +390,7 @@ impl PackFinder {
                 match found {
                     Ok(pack) => self.add(pack),
                     Err(error) => {
-                        log::warn!("{error}");
+                        crate::log_contained!(log::Level::Warn, "{error}");
                         self.errors.push(error);
                     }
                 }
@@ -417,7 +418,7 @@ impl PackFinder {
                     first.dir().display()
                 ),
             );
-            log::warn!("{error}");
+            crate::log_contained!(log::Level::Warn, "{error}");
             self.errors.push(error);
         }
     }

@@ -387,7 +387,8 @@ pub fn install(registry: &'static Registry) -> bool {
     let registry = if registry.entries.is_sorted_by_key(key) {
         registry
     } else {
-        log::warn!(
+        crate::log_contained!(
+            log::Level::Warn,
             "the installed plugin registry is not sorted by namespace, then name; plux uses a sorted copy"
         );
         let mut entries = registry.entries.to_vec();

@@ -19,6 +19,13 @@ pub(crate) fn thread_marker() -> usize {
     MARKER.with(|marker| std::ptr::from_ref(marker) as usize)
 }
 
+/// How long a thread waits for another thread's lifecycle run of a plugin before it logs a
+/// warning (a run that waits for a thread loading the same plugin never ends).
+#[cfg(not(test))]
+const SLOW_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+#[cfg(test)]
+const SLOW_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Where a plugin is in its one and only lifecycle run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -189,6 +196,7 @@ impl<P: ?Sized + 'static> Container<P> {
     /// Claims the lifecycle run, or waits for the thread that has it and returns its outcome.
     pub(crate) fn begin(&self) -> Begin<'_, P> {
         let me = thread_marker();
+        let mut warned = false;
         let mut state = self.lock();
         loop {
             match state.phase {
@@ -201,11 +209,25 @@ impl<P: ?Sized + 'static> Container<P> {
                 }
                 Phase::Running(_) => {
                     state.waiters += 1;
-                    state = self
+                    let (next, waited) = self
                         .settled
-                        .wait(state)
+                        .wait_timeout(state, SLOW_WAIT)
                         .unwrap_or_else(PoisonError::into_inner);
+                    state = next;
                     state.waiters -= 1;
+                    if waited.timed_out() && !warned {
+                        // Logged without the lock (a logger is user code); one line per wait.
+                        warned = true;
+                        drop(state);
+                        crate::log_contained!(
+                            log::Level::Warn,
+                            "still waiting after {:?} for another thread to finish loading plugin {}:{}; a plugin whose lifecycle waits for a thread that loads the same plugin never finishes",
+                            SLOW_WAIT,
+                            self.entry.namespace(),
+                            self.entry.name()
+                        );
+                        state = self.lock();
+                    }
                 }
                 Phase::Idle => {
                     state.phase = Phase::Running(me);
@@ -448,5 +470,53 @@ impl<P: ?Sized + 'static> fmt::Debug for PluginContainer<P> {
             .field("init_error", &init_error.as_ref().map(ToString::to_string))
             .field("load_error", &load_error.as_ref().map(ToString::to_string))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::{Begin, Container};
+    use crate::{Plugin, PluginEntry, PluginSpec};
+
+    struct Noop;
+    impl Plugin for Noop {}
+    static SLOW: PluginSpec<dyn Plugin> =
+        PluginSpec::new("test.slow.wait", "slow", || Box::new(Noop));
+
+    static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    struct Capture;
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            let text = record.args().to_string();
+            if text.contains("test.slow.wait") {
+                LINES.lock().unwrap().push(text);
+            }
+        }
+        fn flush(&self) {}
+    }
+
+    #[test]
+    fn a_thread_waiting_long_for_another_threads_run_says_so_once() {
+        let _ = log::set_logger(&Capture);
+        log::set_max_level(log::LevelFilter::Warn);
+        let container: Container<dyn Plugin> = Container::new(PluginEntry::of(&SLOW), &SLOW);
+        let Begin::Run(run) = container.begin() else {
+            panic!("the first caller runs the lifecycle")
+        };
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| matches!(container.begin(), Begin::Done(_)));
+            std::thread::sleep(super::SLOW_WAIT * 5);
+            run.set_plugin(std::sync::Arc::new(Noop));
+            let _ = run.loaded();
+            assert!(waiter.join().unwrap());
+        });
+        let lines = LINES.lock().unwrap();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].starts_with("still waiting after 50ms for another thread to finish loading plugin test.slow.wait:slow"), "{lines:?}");
     }
 }

@@ -29,7 +29,10 @@ impl<P: ?Sized + 'static> Index<P> {
             Ok(entries) => entries,
             Err(payload) => {
                 let panicked = Panicked::new("the plugin finder", payload);
-                log::warn!("{panicked}; namespace {namespace} has no plugins");
+                crate::log_contained!(
+                    log::Level::Warn,
+                    "{panicked}; namespace {namespace} has no plugins"
+                );
                 return Self::empty();
             }
         };
@@ -87,7 +90,7 @@ impl<P: ?Sized + 'static> Index<P> {
     }
 
     fn unresolve(&mut self, entry: PluginEntry, error: PluginError) {
-        log::warn!("{error}");
+        crate::log_contained!(log::Level::Warn, "{error}");
         self.unresolved.push((entry, error));
     }
 
@@ -158,7 +161,8 @@ impl<P: ?Sized + 'static> Resolver<P> {
             match &*pending {
                 Pending::Idle => break,
                 Pending::Building(owner) if *owner == me => {
-                    log::warn!(
+                    crate::log_contained!(
+                        log::Level::Warn,
                         "the plugin finder called back into its manager; it sees no plugins"
                     );
                     return Arc::new(Index::empty());

@@ -26,15 +26,16 @@ fn contain<T>(what: &'static str, f: impl FnOnce() -> T) -> Result<T, Panicked> 
 /// `boundary`: a panic there is contained (the error is recorded before, and the hooks still
 /// fire).
 fn warn(error: &PluginError, boundary: Boundary) {
-    if log::log_enabled!(log::Level::Warn)
-        && let Err(panicked) = boundary
-            .contain("formatting the error", || error.to_string())
-            .map(|text| log::warn!("{text}"))
-    {
-        log::warn!(
+    if !log::log_enabled!(log::Level::Warn) {
+        return;
+    }
+    match boundary.contain("formatting the error", || error.to_string()) {
+        Ok(text) => crate::log_contained!(log::Level::Warn, "{text}"),
+        Err(panicked) => crate::log_contained!(
+            log::Level::Warn,
             "plugin {} failed; {panicked}",
             Id(error.namespace(), error.name())
-        );
+        ),
     }
 }
 
@@ -156,7 +157,7 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             listeners,
         };
 
-        log::debug!("instantiating plugin {id}");
+        crate::log_contained!(log::Level::Debug, "instantiating plugin {id}");
         let plugin: Arc<P> = match boundary.contain("the factory", || spec.create()) {
             Ok(Ok(plugin)) => Arc::from(plugin),
             Ok(Err(error)) => return self.failed(run, container, &failed, None, error.into()),
@@ -182,7 +183,7 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             return self.failed(run, container, &failed, Some(&plugin), failure);
         }
 
-        log::debug!("loading plugin {id}");
+        crate::log_contained!(log::Level::Debug, "loading plugin {id}");
         match boundary.contain("load", || plugin.load(&self.args)) {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {
@@ -210,7 +211,8 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             match contain("a plugin filter", || filter.disables(entry)) {
                 Ok(false) => {}
                 Ok(true) => return Some(format!("{DISABLED} (`{name}`)")),
-                Err(panicked) => log::warn!(
+                Err(panicked) => crate::log_contained!(
+                    log::Level::Warn,
                     "{panicked} (`{name}`) for plugin {}; the filter is ignored",
                     Id(entry.namespace(), entry.name())
                 ),
@@ -230,7 +232,7 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             name: entry.name().to_owned(),
             reason,
         };
-        log::debug!("{error}");
+        crate::log_contained!(log::Level::Debug, "{error}");
         run.disable(error)
     }
 
@@ -286,7 +288,10 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     /// Calls a hook that returns nothing on one listener; a panic is logged and ignored.
     fn hook(&self, id: &Id<'_>, what: &'static str, call: impl FnOnce()) {
         if let Err(panicked) = contain(what, call) {
-            log::warn!("listener hook {panicked} for plugin {id}; the manager goes on");
+            crate::log_contained!(
+                log::Level::Warn,
+                "listener hook {panicked} for plugin {id}; the manager goes on"
+            );
         }
     }
 
@@ -304,7 +309,10 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => return Err(error.into()),
                 Err(panicked) => {
-                    log::warn!("listener hook {panicked} for plugin {id}; the manager goes on");
+                    crate::log_contained!(
+                        log::Level::Warn,
+                        "listener hook {panicked} for plugin {id}; the manager goes on"
+                    );
                 }
             }
         }
