@@ -31,9 +31,11 @@
 //! lock file and the sources cargo already has; it takes no lock that the running build holds,
 //! so it neither deadlocks nor touches the network; when that fails, it retries with
 //! `--locked`). It prints `cargo:rerun-if-changed` for every scanned source file, module-tree
-//! directory and `plux.json` it read, plus the host's `Cargo.toml` and the `Cargo.lock` (the
-//! dependency graph), and nothing else, so the script re-runs exactly when its output can
-//! change. It only writes into `$OUT_DIR/plux`: `registry.rs`, only when its content changes,
+//! directory and `plux.json` it read, the `Cargo.toml` of the host, of every package whose
+//! plugins it registers (their `[package.metadata.plux]` says what is scanned) and of the
+//! workspace (`[workspace.metadata.plux]`), and the `Cargo.lock` (the dependency graph), and
+//! nothing else, so the script re-runs exactly when its output can change. A path with a line
+//! break, which cargo's directive lines cannot carry, is an error rather than a directive. It only writes into `$OUT_DIR/plux`: `registry.rs`, only when its content changes,
 //! and the scan cache `scan-cache-v1` (see [`crate::scan::Cache`]; per-file results re-used
 //! while a file is unchanged, so a re-run scans only what changed; it never changes a result and
 //! is not an input, so no `cargo:rerun-if-changed` line names it).
@@ -167,12 +169,30 @@ impl Builder {
             .cloned()
             .collect();
         inputs.push(manifest);
+        // The manifests of every package whose plugins are in the registry (their
+        // `[package.metadata.plux]` says what is scanned) and the workspace's (its
+        // `[workspace.metadata.plux]`, its members).
+        inputs.extend(collected.manifests.iter().cloned());
+        inputs.push(metadata.workspace_root.as_std_path().join("Cargo.toml"));
         let lock = metadata.workspace_root.as_std_path().join("Cargo.lock");
         if lock.is_file() {
             inputs.push(lock);
         }
         inputs.sort();
         inputs.dedup();
+        // A line break would end the `cargo:rerun-if-changed=` line and start another
+        // directive of the file name's making; cargo has no way to express such a path.
+        if let Some(bad) = inputs.iter().find(|p| {
+            p.as_os_str()
+                .as_encoded_bytes()
+                .iter()
+                .any(|b| matches!(b, b'\n' | b'\r'))
+        }) {
+            return Err(Error::Config(format!(
+                "cannot tell cargo to watch `{}`: its path has a line break, which a build script cannot print to cargo; rename it",
+                bad.display().to_string().escape_debug()
+            )));
+        }
         Ok(Generated {
             registry,
             written,

@@ -88,6 +88,23 @@ pub fn cargo_plux_bin() -> &'static Path {
     })
 }
 
+/// The target directory every fixture build shares (`target/e2e-fixtures`), so the plux crates
+/// and their dependencies compile once per test run. Copies of one fixture must give their
+/// members versions of their own (see [`Project::demo`]): cargo hashes workspace members by
+/// their path inside the workspace, so two copies would otherwise share artifacts.
+pub fn fixture_target_dir() -> PathBuf {
+    repo_root().join("target").join("e2e-fixtures")
+}
+
+/// Serializes builds and runs of fixture binaries that share a name in
+/// [`fixture_target_dir`] (a binary must not be rebuilt by another test between its build and
+/// its run).
+pub fn fixture_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A scratch copy of a fixture (or an empty directory), removed when dropped unless
 /// `KEEP_TEMP_DIR` is set.
 pub struct Project {
@@ -144,6 +161,34 @@ impl Project {
             }
         }
         project
+    }
+
+    /// A copy of `fixtures/demo` whose members have version `0.1.<id>`: distinct per test (see
+    /// [`fixture_target_dir`]).
+    pub fn demo(id: u32) -> Self {
+        let project = Self::fixture("demo");
+        project.edit(
+            "Cargo.toml",
+            "[workspace.package]\nversion = \"0.1.0\"",
+            &format!("[workspace.package]\nversion = \"0.1.{id}\""),
+        );
+        project
+    }
+
+    /// `cargo <args> --offline` in the project, building into [`fixture_target_dir`], without
+    /// the caller's `RUSTFLAGS`.
+    pub fn fixture_cargo<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut command = self.cargo(args);
+        command
+            .arg("--offline")
+            .env("CARGO_TARGET_DIR", fixture_target_dir())
+            .env("CARGO_TERM_COLOR", "never")
+            .env_remove("RUSTFLAGS");
+        command
     }
 
     /// The project directory (canonical).

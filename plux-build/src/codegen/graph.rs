@@ -30,6 +30,9 @@ pub struct Collected {
     pub files: BTreeSet<PathBuf>,
     /// Module-tree directories the scanner looked into (new files there change the result).
     pub dirs: BTreeSet<PathBuf>,
+    /// The manifests of the packages whose plugins were collected (scanned or read from their
+    /// `plux.json`): their `[package.metadata.plux]` decides what is scanned.
+    pub manifests: BTreeSet<PathBuf>,
     /// Where the registry is compiled: the crate name to write as `crate::` (a library-only
     /// host), else `None`.
     pub local_crate: Option<String>,
@@ -185,6 +188,8 @@ pub fn collect(
                 index: Some(shown),
             };
             out.files.insert(index.clone());
+            out.manifests
+                .insert(package.manifest_path.as_std_path().to_path_buf());
             let text = match crate::index::read_text(&index) {
                 Ok(text) => text,
                 Err(Error::Diagnostics(diagnostics)) => {
@@ -353,6 +358,8 @@ fn scan_into(
         root: target.src_path.as_std_path().to_path_buf(),
         package_root,
     };
+    out.manifests
+        .insert(package.manifest_path.as_std_path().to_path_buf());
     let options = match scan_options(metadata, package) {
         Ok(options) => options,
         Err(e) => {

@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, one module per area.
 #![allow(clippy::unwrap_used)]
 
+mod buildscript;
 mod cli;
 mod hostile;
 mod packs;

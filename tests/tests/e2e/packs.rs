@@ -15,38 +15,22 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Mutex, MutexGuard};
 
-use plux_e2e::{Project, assert_code, repo_root, stderr, stdout};
+use plux_e2e::{Project, assert_code, fixture_lock, fixture_target_dir, stderr, stdout};
 
 fn target_dir() -> PathBuf {
-    repo_root().join("target").join("e2e-fixtures")
+    fixture_target_dir()
 }
 
-fn lock() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// A demo copy whose members have version `0.1.<id>`.
 fn demo(id: u32) -> Project {
-    let project = Project::fixture("demo");
-    project.edit(
-        "Cargo.toml",
-        "[workspace.package]\nversion = \"0.1.0\"",
-        &format!("[workspace.package]\nversion = \"0.1.{id}\""),
-    );
-    project
+    Project::demo(id)
 }
 
 /// Builds `host-packs` and copies its binary to `<project>/bin/`.
 fn build_host(project: &Project) -> PathBuf {
-    let _guard = lock();
+    let _guard = fixture_lock();
     let output = project
-        .cargo(["build", "-q", "--offline", "-p", "host-packs"])
-        .env("CARGO_TARGET_DIR", target_dir())
-        .env_remove("RUSTFLAGS")
+        .fixture_cargo(["build", "-q", "-p", "host-packs"])
         .output()
         .unwrap();
     assert_code(&output, 0);
@@ -625,7 +609,7 @@ fn the_pack_path_is_read_in_order_and_what_is_not_a_pack_is_reported() {
     );
 
     // Without `--out`, packs go to `<target-dir>/plux-packs`.
-    let guard = lock();
+    let guard = fixture_lock();
     let default = target_dir().join("plux-packs").join("ext");
     let _ = fs::remove_dir_all(&default);
     assert_code(
