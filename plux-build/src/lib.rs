@@ -19,6 +19,7 @@ pub mod scan;
 pub mod validate;
 pub mod workspace;
 
+mod fsx;
 #[cfg(not(feature = "parallel"))]
 mod par;
 #[cfg(test)]

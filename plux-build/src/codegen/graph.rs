@@ -165,8 +165,10 @@ pub fn collect(
             .unwrap_or_default();
         let index = root.join("plux.json");
         let before = out.entries.len();
-        let scan_member =
-            members.contains(id) && (members_from == Members::Scan || !index.is_file());
+        // Anything at the index's place counts (a directory or FIFO there is an error when
+        // read, never a silent "no plugins").
+        let has_index = index.symlink_metadata().is_ok();
+        let scan_member = members.contains(id) && (members_from == Members::Scan || !has_index);
         if scan_member {
             scan_into(
                 &mut out,
@@ -177,7 +179,7 @@ pub fn collect(
                 metadata,
                 cache,
             );
-        } else if index.is_file() {
+        } else if has_index {
             let shown = if members.contains(id) {
                 relative(&index, metadata.workspace_root.as_std_path())
             } else {
@@ -531,6 +533,10 @@ fn registry_target(host: &crate::workspace::Package, relative: &Path) -> Result<
 /// has), or `None` when it is not a readable regular file.
 fn file_start(path: &Path) -> Option<Vec<u8>> {
     use std::io::Read as _;
+    // Checked before opening: opening a FIFO would block.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let file = std::fs::File::open(path).ok()?;
     if !file.metadata().ok()?.is_file() {
         return None;

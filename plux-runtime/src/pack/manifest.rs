@@ -230,6 +230,10 @@ fn is_path(value: &str) -> bool {
 /// Reads a regular file of at most `cap` bytes (checked on the opened handle: a FIFO, device
 /// or directory is refused instead of blocking or failing later).
 pub(crate) fn read_capped(path: &Path, cap: u64) -> io::Result<String> {
+    // Checked before opening too: opening a FIFO blocks until a writer comes.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
     let file = File::open(path)?;
     let metadata = file.metadata()?;
     if !metadata.is_file() {
@@ -344,6 +348,21 @@ mod tests {
         let dir = dir_with(&[]);
         std::fs::create_dir_all(dir.join(INDEX)).unwrap();
         assert!(read_index(&dir).unwrap_err().contains("not a regular file"));
+        #[cfg(unix)]
+        {
+            let fifo = dir_with(&[]);
+            let made = std::process::Command::new("mkfifo")
+                .arg(fifo.join(MANIFEST))
+                .status()
+                .unwrap();
+            assert!(made.success());
+            // Would block forever if it were opened.
+            assert!(
+                Manifest::read(&fifo)
+                    .unwrap_err()
+                    .contains("not a regular file")
+            );
+        }
         let big = dir_with(&[(MANIFEST, &" ".repeat(2 * 1024 * 1024))]);
         assert!(Manifest::read(&big).unwrap_err().contains("more than"));
     }

@@ -3,6 +3,7 @@
 
 mod buildscript;
 mod cli;
+mod files;
 mod hostile;
 mod packs;
 mod registry;

@@ -1,0 +1,140 @@
+//! Special files where plux expects an index, a registry or a cache file (Unix): each is an
+//! error naming it, or for the cache ignored and rebuilt; never a hang, never a silent skip.
+#![cfg(unix)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use plux_e2e::{Project, assert_code, stderr, stdout};
+
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success());
+}
+
+/// Runs `command`, failing the test (and killing it) when it takes more than 60 s: a hang is
+/// the failure these tests look for.
+fn bounded(mut command: Command) -> Output {
+    use std::io::Read as _;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+            child.stderr.take().unwrap().read_to_end(&mut err).unwrap();
+            return Output {
+                status,
+                stdout: out,
+                stderr: err,
+            };
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the command hangs");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `ws/` (a committed-mode host) depending on `dep/`, outside the workspace, so `dep`'s index
+/// is read from its `plux.json`.
+fn workspace() -> Project {
+    let project = Project::empty();
+    project.write(
+        "ws/Cargo.toml",
+        "[package]\nname = \"host\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[package.metadata.plux]\nregistry = \"src/plux_registry.rs\"\n\n[dependencies]\ndep = { path = \"../dep\" }\n",
+    );
+    project.write("ws/src/main.rs", "fn main() {}\n");
+    project.write(
+        "dep/Cargo.toml",
+        "[package]\nname = \"dep\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    project.write("dep/src/lib.rs", "");
+    project
+}
+
+fn plux(project: &Project, args: &[&str]) -> Output {
+    let mut command = project.plux(args);
+    command.current_dir(project.join("ws"));
+    bounded(command)
+}
+
+#[test]
+fn a_dependency_index_that_is_a_directory_or_a_fifo_is_an_error_naming_it() {
+    let project = workspace();
+    std::fs::create_dir_all(project.join("dep/plux.json")).unwrap();
+    let output = plux(&project, &["entrypoints"]);
+    assert_code(&output, 1);
+    let expected = format!(
+        "cannot read `{}`: not a regular file",
+        project.join("dep/plux.json").display()
+    );
+    assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+    assert!(!project.exists("ws/src/plux_registry.rs"));
+
+    std::fs::remove_dir(project.join("dep/plux.json")).unwrap();
+    mkfifo(&project.join("dep/plux.json"));
+    let output = plux(&project, &["entrypoints"]);
+    assert_code(&output, 1);
+    assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+    let output = plux(&project, &["list"]);
+    assert_code(&output, 1);
+    assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+}
+
+#[test]
+fn a_fifo_as_a_members_index_or_as_the_registry_file_is_an_error_naming_it() {
+    let project = workspace();
+    mkfifo(&project.join("ws/plux.json"));
+    let output = plux(&project, &["show"]);
+    assert_code(&output, 1);
+    assert!(
+        stderr(&output).contains(&format!(
+            "cannot read `{}`: not a regular file",
+            project.join("ws/plux.json").display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_file(project.join("ws/plux.json")).unwrap();
+
+    mkfifo(&project.join("ws/src/plux_registry.rs"));
+    let output = plux(&project, &["entrypoints"]);
+    assert_code(&output, 1);
+    assert!(
+        stderr(&output).contains("plux_registry.rs`: not a regular file"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn cache_files_replaced_by_a_fifo_or_a_link_to_dev_zero_are_ignored_and_rebuilt() {
+    let project = Project::fixture("cli-types");
+    let first = bounded(project.plux(["discover"]));
+    assert_code(&first, 0);
+    let cache = project.join("target/plux/scan-cache-v1");
+    let files: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+        .collect();
+    assert!(!files.is_empty(), "no cache files in {}", cache.display());
+    for (i, file) in files.iter().enumerate() {
+        std::fs::remove_file(file).unwrap();
+        if i % 2 == 0 {
+            mkfifo(file);
+        } else {
+            std::os::unix::fs::symlink("/dev/zero", file).unwrap();
+        }
+    }
+    let again = bounded(project.plux(["discover"]));
+    assert_code(&again, 0);
+    assert_eq!(stdout(&again), stdout(&first));
+}
