@@ -159,6 +159,13 @@ impl GlobalArgs {
             selection: self.selection(),
             include: self.include_glob.clone(),
             exclude: self.exclude_glob.clone(),
+            on_wait: Some(|path| {
+                eprintln!(
+                    "{:>12} waiting for file lock on {}",
+                    "Blocking",
+                    path.display()
+                );
+            }),
         }
     }
 

@@ -21,6 +21,7 @@ use crate::scan::{self, CrateTarget, ScanOptions, TargetKind};
 use crate::workspace::{Package, Selection, Workspace};
 
 mod list;
+mod lock;
 mod pack;
 
 pub use list::{Listed, list};
@@ -35,6 +36,9 @@ pub struct Options {
     pub include: Vec<String>,
     /// `--exclude-glob`: added to the configured `exclude` globs.
     pub exclude: Vec<String>,
+    /// Called with the lock file when [`entrypoints`] waits for another run of it on the same
+    /// workspace (the command line says so, like cargo's "Blocking waiting for file lock").
+    pub on_wait: Option<fn(&Path)>,
 }
 
 /// What a scan of one package found.
@@ -259,7 +263,8 @@ impl Report {
 /// A package gets a `plux.json` when its library declares plugins, or when it already has one
 /// (then it is rewritten, possibly to `{}`). On any error diagnostic nothing is written and the
 /// result is [`Error::Diagnostics`] with every diagnostic. Files are planned first and then
-/// written together; unchanged files keep their bytes and mtime.
+/// written together; unchanged files keep their bytes and mtime. Runs on one workspace take
+/// turns (a lock under `<target-dir>/plux`); a run that waited plans again before writing.
 pub fn entrypoints(options: &Options, check: bool) -> Result<Report> {
     entrypoints_crashing(options, check, &mut |_, _| false)
 }
@@ -272,7 +277,22 @@ pub fn entrypoints_crashing(
     check: bool,
     crash: &mut dyn FnMut(&Path, index::WriteStep) -> bool,
 ) -> Result<Report> {
-    let (workspace, scans) = scan_workspace(options)?;
+    let (mut workspace, mut scans) = scan_workspace(options)?;
+    // Writers take turns; one that waited plans again from the sources as they are now.
+    let _lock = if check {
+        None
+    } else {
+        let waiting = |path: &Path| {
+            if let Some(notify) = options.on_wait {
+                notify(path);
+            }
+        };
+        let lock = lock::lock_workspace(&workspace.root, &workspace.target_dir, &waiting)?;
+        if lock.waited {
+            (workspace, scans) = scan_workspace(options)?;
+        }
+        Some(lock)
+    };
     let mut diagnostics = workspace.diagnostics.clone();
     let mut planned: Vec<(PathBuf, String)> = Vec::new();
     let mut plugins = 0;

@@ -138,3 +138,43 @@ fn cache_files_replaced_by_a_fifo_or_a_link_to_dev_zero_are_ignored_and_rebuilt(
     assert_code(&again, 0);
     assert_eq!(stdout(&again), stdout(&first));
 }
+
+/// Two `entrypoints` runs at once on one workspace, each round after an edit that changes its
+/// `plux.json`: both succeed (one waits for the other's lock) and the result is the index of
+/// the sources as they are (one of them used to fail: "cannot write …/plux.json: No such file or
+/// directory", its temp file removed by the other as a leftover).
+#[test]
+fn concurrent_entrypoints_runs_both_succeed_and_the_result_is_current() {
+    let project = Project::fixture("cli-types");
+    let source = project.read("src/commands.rs");
+    for round in 0..8 {
+        project.write(
+            "src/commands.rs",
+            &format!(
+                "{source}\n/// Round {round}.\n#[derive(Default)]\npub struct Round{round};\nimpl plux_runtime::Plugin<crate::Cli> for Round{round} {{}}\n#[plux_runtime::plugin(namespace = \"my.plugins.cli\", name = \"round{round}\")]\nimpl crate::CliPlugin for Round{round} {{\n    fn command(&self) -> &'static str {{\n        \"round\"\n    }}\n}}\n"
+            ),
+        );
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                project
+                    .plux(["entrypoints"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for run in runs {
+            let output = run.wait_with_output().unwrap();
+            assert_code(&output, 0);
+        }
+        let index = project.read("plux.json");
+        assert!(
+            index.contains(&format!(
+                "\"round{round}=cli_types::commands::Round{round} [type]\""
+            )),
+            "round {round}:\n{index}"
+        );
+        assert!(!index.contains(&format!("round{}=", round + 1)), "{index}");
+    }
+}
