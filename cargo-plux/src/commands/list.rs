@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::args::GlobalArgs;
-use crate::shell::Shell;
+use crate::shell::{Shell, safe_line};
 use plux_build::Kind;
 use plux_build::ops::{self, Listed};
 
@@ -85,9 +85,11 @@ fn print_packs(dirs: &[PathBuf], shell: &Shell, namespace: Option<&str>) -> anyh
                 }))?;
             } else {
                 text.push_str(&format!(
-                    "{ns}:{name} = {value} [pack {} {}] ({dir})\n",
-                    pack.name(),
-                    version
+                    "{ns}:{} = {value} [pack {} {}] ({})\n",
+                    safe_line(name),
+                    safe_line(pack.name()),
+                    version,
+                    safe_line(&dir)
                 ));
             }
         }
@@ -138,8 +140,13 @@ fn print(global: &GlobalArgs, shell: &Shell, namespace: Option<&str>) -> anyhow:
             }))?;
         } else {
             text.push_str(&format!(
-                "{}:{} = {} [{kind}] ({file}:{}:{})\n",
-                d.namespace, d.name, d.value, d.location.line, d.location.column
+                "{}:{} = {} [{kind}] ({}:{}:{})\n",
+                d.namespace,
+                safe_line(&d.name),
+                d.value,
+                safe_line(&file),
+                d.location.line,
+                d.location.column
             ));
         }
     }

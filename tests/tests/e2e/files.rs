@@ -178,3 +178,59 @@ fn concurrent_entrypoints_runs_both_succeed_and_the_result_is_current() {
         assert!(!index.contains(&format!("round{}=", round + 1)), "{index}");
     }
 }
+
+/// A file name with an escape sequence and a plugin name with U+202E (right-to-left override):
+/// human-readable lines show them escaped, never raw (they could recolor the terminal or make
+/// text read backwards); JSON output escapes control characters its own way.
+#[test]
+fn control_characters_in_file_and_plugin_names_reach_the_terminal_escaped() {
+    let project = Project::fixture("cli-types");
+    let evil = "evil\u{1b}[31mred";
+    project.write(format!("src/{evil}.rs"), "fn broken( {\n");
+    let lib = project.read("src/lib.rs");
+    project.write(
+        "src/lib.rs",
+        &format!(
+            "{lib}\n#[path = \"{}.rs\"]\npub mod evil;\n\n#[derive(Default)]\npub struct Rtl;\nimpl Plugin<Cli> for Rtl {{}}\n#[plux_runtime::plugin(namespace = \"my.plugins.cli\", name = \"ab\u{202e}cd\")]\nimpl CliPlugin for Rtl {{\n    fn command(&self) -> &'static str {{\n        \"rtl\"\n    }}\n}}\n",
+            evil.escape_default()
+        ),
+    );
+    // The file that does not parse is reported, its name escaped.
+    for args in [
+        &["discover"][..],
+        &["list"][..],
+        &["entrypoints", "--check"][..],
+    ] {
+        let output = bounded(project.plux(args));
+        let text = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(!text.contains('\u{1b}'), "{args:?}: raw ESC in\n{text}");
+        assert!(text.contains("evil\\u{1b}[31mred.rs"), "{args:?}:\n{text}");
+    }
+    let output = bounded(project.plux(["--message-format", "json", "discover"]));
+    let json = stdout(&output);
+    assert!(
+        !json.contains('\u{1b}') && json.contains("\\u001b"),
+        "{json}"
+    );
+
+    // Without it, `list` shows the plugin, its name escaped.
+    std::fs::remove_file(project.join(format!("src/{evil}.rs"))).unwrap();
+    project.write(
+        "src/lib.rs",
+        &project.read("src/lib.rs").replace(
+            &format!(
+                "#[path = \"{}.rs\"]\npub mod evil;\n",
+                evil.escape_default()
+            ),
+            "",
+        ),
+    );
+    let output = bounded(project.plux(["list"]));
+    assert_code(&output, 0);
+    assert!(
+        stdout(&output).contains("my.plugins.cli:ab\\u{202e}cd = cli_types::Rtl [type]"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(!stdout(&output).contains('\u{202e}'));
+}
