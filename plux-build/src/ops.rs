@@ -330,6 +330,32 @@ pub fn entrypoints_crashing(
     planned.extend(crate::codegen::plan_registries(&workspace)?);
 
     planned.sort();
+    // Two outputs in one file (`registry = "plux.json"`) would have one overwrite the other.
+    if let Some(pair) = planned.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+        return Err(Error::Config(format!(
+            "`{}` would be written twice, as a `plux.json` and as a registry; point `registry` in `[package.metadata.plux]` at a file of its own",
+            pair[0].0.display()
+        )));
+    }
+    // An index no reader would accept is not written.
+    if let Some((path, text)) = planned.iter().find(|(path, text)| {
+        path.ends_with("plux.json") && text.len() as u64 > index::MAX_INDEX_BYTES
+    }) {
+        return Err(Error::Diagnostics(vec![
+            Diagnostic::error(
+                None,
+                format!(
+                    "the index `{}` would be {} bytes, more than the {} bytes plux reads",
+                    path.display(),
+                    text.len(),
+                    index::MAX_INDEX_BYTES
+                ),
+            )
+            .with_help(
+                "split the package, or `exclude` the modules whose plugins it need not register",
+            ),
+        ]));
+    }
     let files = if check {
         planned
             .iter()

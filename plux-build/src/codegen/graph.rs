@@ -505,6 +505,13 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
 /// naming `src/main.rs` or `Cargo.toml` must not overwrite it.
 fn registry_target(host: &crate::workspace::Package, relative: &Path) -> Result<PathBuf> {
     match crate::index::resolve_inside(&host.root, relative) {
+        Ok(resolved) if canonical(&resolved) == canonical(&host.index_path()) => {
+            Err(Error::Config(format!(
+                "`registry` in `[package.metadata.plux]` of `{}` is `{}`, the package's own index; point it at a file of its own, such as `src/plux_registry.rs`",
+                host.manifest_path.display(),
+                relative.display()
+            )))
+        }
         Ok(resolved) => {
             if let Some(start) = file_start(&resolved)
                 && !start.is_empty()

@@ -234,3 +234,50 @@ fn control_characters_in_file_and_plugin_names_reach_the_terminal_escaped() {
     );
     assert!(!stdout(&output).contains('\u{202e}'));
 }
+
+/// Outputs that cannot be written as planned: a registry configured onto the package's own
+/// `plux.json` (both were written to one file), and an index larger than readers accept (it was
+/// written, `--check` called it current, and dependents refused it).
+#[test]
+fn overlapping_or_unreadable_outputs_are_refused_before_anything_is_written() {
+    let project = workspace();
+    let manifest = project.read("ws/Cargo.toml");
+    project.write(
+        "ws/Cargo.toml",
+        &manifest.replace(
+            "registry = \"src/plux_registry.rs\"",
+            "registry = \"plux.json\"",
+        ),
+    );
+    project.write("ws/src/lib.rs", "pub trait P: plux_runtime::Plugin {}\n");
+    let output = plux(&project, &["entrypoints"]);
+    assert_code(&output, 2);
+    assert!(
+        stderr(&output)
+            .contains("is `plux.json`, the package's own index; point it at a file of its own"),
+        "{}",
+        stderr(&output)
+    );
+
+    // 900 plugins with 10,000-character names: an index of about 9 MB.
+    let project = workspace();
+    let name = "n".repeat(10_000);
+    let mut source = String::from("pub struct P;\n");
+    for i in 0..900 {
+        source.push_str(&format!(
+            "pub static S{i}: plux_runtime::PluginSpec<P> = plux_runtime::PluginSpec::new(\"big\", \"{name}{i}\", f);\n"
+        ));
+    }
+    project.write("dep/src/lib.rs", &source);
+    let output = plux(
+        &project,
+        &["entrypoints", "--manifest-path", "../dep/Cargo.toml"],
+    );
+    assert_code(&output, 1);
+    assert!(
+        stderr(&output).contains("bytes, more than the 8388608 bytes plux reads"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!project.exists("dep/plux.json"));
+}
