@@ -78,7 +78,8 @@ pub fn cargo_plux_bin() -> &'static Path {
             ])
             .arg("--target-dir")
             .arg(&target_dir)
-            .current_dir(repo_root());
+            .current_dir(repo_root())
+            .stdin(std::process::Stdio::null());
         if profile_dir.file_name().is_some_and(|n| n == "release") {
             build.arg("--release");
         }
@@ -268,7 +269,8 @@ impl Project {
             .args(args)
             .current_dir(&self.root)
             .env("CARGO_TERM_COLOR", "never")
-            .env_remove("RUST_LOG");
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::null());
         command
     }
 
@@ -279,7 +281,11 @@ impl Project {
         S: AsRef<std::ffi::OsStr>,
     {
         let mut command = Command::new(cargo());
-        command.args(args).current_dir(&self.root);
+        // Never the test's stdin: cargo's `rustc -` probe would read it (and cache a failure).
+        command
+            .args(args)
+            .current_dir(&self.root)
+            .stdin(std::process::Stdio::null());
         command
     }
 }
