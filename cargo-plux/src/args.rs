@@ -119,6 +119,15 @@ pub struct GlobalArgs {
     /// packages)
     #[arg(long, value_name = "GLOB", global = true, help_heading = "Scanning")]
     pub exclude_glob: Vec<String>,
+    /// Assert that `Cargo.lock` will remain unchanged (passed to cargo)
+    #[arg(long, global = true, help_heading = "Manifest Options")]
+    pub locked: bool,
+    /// Run without accessing the network (passed to cargo)
+    #[arg(long, global = true, help_heading = "Manifest Options")]
+    pub offline: bool,
+    /// Equivalent to specifying both `--locked` and `--offline` (passed to cargo)
+    #[arg(long, global = true, help_heading = "Manifest Options")]
+    pub frozen: bool,
     /// Use verbose output (also list files that are up to date)
     #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Output")]
     pub verbose: u8,
@@ -176,6 +185,20 @@ impl GlobalArgs {
             packages: self.packages.clone(),
             workspace: self.workspace,
             exclude: self.exclude.clone(),
+            cargo_flags: self.cargo_flags(),
         }
+    }
+
+    /// `--locked`, `--offline`, `--frozen` as given, for cargo.
+    pub fn cargo_flags(&self) -> Vec<String> {
+        [
+            (self.locked, "--locked"),
+            (self.offline, "--offline"),
+            (self.frozen, "--frozen"),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, flag)| flag.to_owned())
+        .collect()
     }
 }

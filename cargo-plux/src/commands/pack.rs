@@ -41,21 +41,12 @@ pub struct PackArgs {
     /// Build for the target triple (the host's target must match)
     #[arg(long, value_name = "TRIPLE", help_heading = "Build")]
     pub target: Option<String>,
-    /// Assert that `Cargo.lock` will remain unchanged
-    #[arg(long, help_heading = "Build")]
-    pub locked: bool,
-    /// Run without accessing the network
-    #[arg(long, help_heading = "Build")]
-    pub offline: bool,
-    /// Both `--locked` and `--offline`
-    #[arg(long, help_heading = "Build")]
-    pub frozen: bool,
 }
 
 impl PackArgs {
-    /// The arguments for `cargo build`.
-    fn cargo_args(&self) -> Vec<String> {
-        let mut args = Vec::new();
+    /// The arguments for `cargo build` (the global `--locked`, `--offline`, `--frozen` too).
+    fn cargo_args(&self, global: &GlobalArgs) -> Vec<String> {
+        let mut args = global.cargo_flags();
         if self.release {
             args.push("--release".to_owned());
         }
@@ -71,9 +62,6 @@ impl PackArgs {
         for (on, flag) in [
             (self.all_features, "--all-features"),
             (self.no_default_features, "--no-default-features"),
-            (self.locked, "--locked"),
-            (self.offline, "--offline"),
-            (self.frozen, "--frozen"),
         ] {
             if on {
                 args.push(flag.to_owned());
@@ -88,7 +76,7 @@ pub fn exec(args: &PackArgs, global: &GlobalArgs, shell: &Shell) -> anyhow::Resu
     let options = PackOptions {
         options: global.options(),
         out_dir: args.out.clone(),
-        cargo_args: args.cargo_args(),
+        cargo_args: args.cargo_args(global),
         cargo: None,
     };
     let (packed, diagnostics) = ops::pack(&options)?;

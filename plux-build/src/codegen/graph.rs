@@ -459,13 +459,25 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
         .collect();
     let mut command = MetadataCommand::new();
     command.manifest_path(&manifest);
+    let mut options = workspace.cargo_flags.clone();
     if !features.is_empty() {
-        command.other_options(vec!["--features".to_owned(), features.join(",")]);
+        options.extend(["--features".to_owned(), features.join(",")]);
     }
+    command.other_options(options);
     let metadata = command.exec().map_err(|e| {
+        let lock = workspace.metadata.workspace_root.as_std_path().join("Cargo.lock");
+        let hint = if lock.exists() {
+            String::new()
+        } else {
+            format!(
+                "; the registry needs the dependency graph: `{}` does not exist, so cargo resolves it, which needs the network (run `cargo generate-lockfile` where it is reachable)",
+                lock.display()
+            )
+        };
         Error::Config(format!(
-            "`cargo metadata` failed for `{}`: {e}",
-            manifest.display()
+            "`cargo metadata` failed for `{}`: {}{hint}",
+            manifest.display(),
+            metadata_error(&e)
         ))
     })?;
     let cache = scan::Cache::in_target_dir(&workspace.target_dir);
@@ -493,6 +505,16 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
         Ok(planned)
     } else {
         Err(Error::Diagnostics(errors))
+    }
+}
+
+/// The message of a failed `cargo metadata`: cargo's own error lines, without its `error: `.
+fn metadata_error(error: &cargo_metadata::Error) -> String {
+    match error {
+        cargo_metadata::Error::CargoMetadata { stderr } => {
+            stderr.trim().trim_start_matches("error: ").to_owned()
+        }
+        other => other.to_string(),
     }
 }
 

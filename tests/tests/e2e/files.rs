@@ -281,3 +281,25 @@ fn overlapping_or_unreadable_outputs_are_refused_before_anything_is_written() {
     );
     assert!(!project.exists("dep/plux.json"));
 }
+
+/// cargo's `--offline`, `--locked` and `--frozen` reach every `cargo metadata` plux runs, and a
+/// check writes nothing, not even the `Cargo.lock` that `cargo metadata` creates when missing.
+#[test]
+fn cargo_flags_are_passed_on_and_a_check_writes_no_lock_file() {
+    let project = Project::fixture("demo");
+    std::fs::remove_file(project.join("Cargo.lock")).unwrap();
+    let output = bounded(project.plux(["entrypoints", "--check", "--offline"]));
+    assert_code(&output, 0);
+    assert!(!project.exists("Cargo.lock"), "a check wrote Cargo.lock");
+
+    // With `--locked` and no lock file, cargo refuses, and plux says why in one line.
+    let output = bounded(project.plux(["entrypoints", "--check", "--offline", "--locked"]));
+    assert_code(&output, 2);
+    let err = stderr(&output);
+    assert!(err.contains("--locked"), "{err}");
+    assert!(
+        err.contains("Cargo.lock` does not exist, so cargo resolves it"),
+        "{err}"
+    );
+    assert!(!project.exists("Cargo.lock"));
+}
