@@ -65,7 +65,7 @@ pub fn cargo_plux_bin() -> &'static Path {
         // <target>/<profile>/deps/<test binary>
         let exe = std::env::current_exe().unwrap();
         let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let target_dir = profile_dir.parent().unwrap().to_path_buf();
+        let target_dir = test_target_dir();
         let mut build = Command::new(cargo());
         build
             .args([
@@ -94,7 +94,16 @@ pub fn cargo_plux_bin() -> &'static Path {
 /// members versions of their own (see [`Project::demo`]): cargo hashes workspace members by
 /// their path inside the workspace, so two copies would otherwise share artifacts.
 pub fn fixture_target_dir() -> PathBuf {
-    repo_root().join("target").join("e2e-fixtures")
+    test_target_dir().join("e2e-fixtures")
+}
+
+/// The target directory of the running test binary (`$CARGO_TARGET_DIR`, else the
+/// repository's `target/`): `<target>/<profile>/deps/<test binary>`.
+pub fn test_target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors()
+        .nth(3)
+        .map_or_else(|| repo_root().join("target"), Path::to_path_buf)
 }
 
 /// Serializes builds and runs of fixture binaries that share a name in
