@@ -264,8 +264,37 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
 
     /// Like [`load_all`](Self::load_all), but stops at the first plugin that fails (disabled
     /// plugins are still skipped) and returns its error (Python's `propagate_exceptions=True`).
+    ///
+    /// An entry of the namespace that could not be resolved (declared for another interface,
+    /// or a duplicate name) is a failure too: the resolve error of the first by name is returned
+    /// before anything is loaded, so a plugin declared with the wrong trait is never skipped
+    /// silently.
+    ///
+    /// ```
+    /// use plux_runtime::{Plugin, PluginEntry, PluginError, PluginManager, PluginSpec};
+    ///
+    /// trait Service: Plugin {}
+    /// struct S;
+    /// impl Plugin for S {}
+    /// impl Service for S {}
+    ///
+    /// // Declared for `dyn Plugin`, while the namespace's interface is `dyn Service`.
+    /// static WRONG: PluginSpec<dyn Plugin> = PluginSpec::new("demo.wrong", "s", || Box::new(S));
+    ///
+    /// let manager = PluginManager::<dyn Service>::builder("demo.wrong")
+    ///     .finder(vec![PluginEntry::of(&WRONG)])
+    ///     .build();
+    /// assert!(manager.load_all().is_empty());
+    /// let error = manager.try_load_all().err().unwrap();
+    /// assert!(matches!(error, PluginError::Resolve { .. }));
+    /// assert!(error.to_string().contains("its interface is `dyn plux_runtime::spec::Plugin`"));
+    /// assert_eq!(manager.resolve_errors().len(), 1);
+    /// ```
     pub fn try_load_all(&self) -> Result<Vec<Arc<P>>, PluginError> {
         let index = self.index();
+        if let Some((_, error)) = index.unresolved.iter().min_by_key(|(entry, _)| entry.name()) {
+            return Err(error.clone());
+        }
         let mut plugins = Vec::with_capacity(index.containers.len());
         for container in &index.containers {
             match self.load_container(container) {
@@ -275,6 +304,25 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             }
         }
         Ok(plugins)
+    }
+
+    /// The errors of the namespace's entries that could not be resolved: declared for another
+    /// interface, a duplicate name, or (resolved on first use) a plugin of a pack that cannot be
+    /// loaded. They are logged and reported to `on_resolve_exception` too; plugins that
+    /// resolved are not affected.
+    pub fn resolve_errors(&self) -> Vec<PluginError> {
+        let index = self.index();
+        index
+            .unresolved
+            .iter()
+            .map(|(_, error)| error.clone())
+            .chain(
+                index
+                    .containers
+                    .iter()
+                    .filter_map(|c| c.resolve_error().cloned()),
+            )
+            .collect()
     }
 
     /// The names of the namespace's plugins, sorted.
