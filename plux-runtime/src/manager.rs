@@ -31,6 +31,18 @@ impl PluginFinder for Installed {
         }
         entries
     }
+
+    fn namespaces(&self) -> Vec<&'static str> {
+        #[allow(unused_mut)]
+        let mut namespaces = crate::installed().namespaces();
+        #[cfg(feature = "packs")]
+        if let Some(packs) = crate::pack::installed() {
+            namespaces.extend(packs.namespaces());
+            namespaces.sort_unstable();
+            namespaces.dedup();
+        }
+        namespaces
+    }
 }
 
 /// Finds the plugins of one namespace and loads them (Python plux's `PluginManager`).
@@ -292,7 +304,11 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     /// ```
     pub fn try_load_all(&self) -> Result<Vec<Arc<P>>, PluginError> {
         let index = self.index();
-        if let Some((_, error)) = index.unresolved.iter().min_by_key(|(entry, _)| entry.name()) {
+        if let Some((_, error)) = index
+            .unresolved
+            .iter()
+            .min_by_key(|(entry, _)| entry.name())
+        {
             return Err(error.clone());
         }
         let mut plugins = Vec::with_capacity(index.containers.len());

@@ -471,6 +471,10 @@ impl PluginFinder for PackFinder {
             .copied()
             .collect()
     }
+
+    fn namespaces(&self) -> Vec<&'static str> {
+        self.entries.as_ref().namespaces()
+    }
 }
 
 /// The packs of `dir` (or `dir` itself when it is a pack), each read once per process.

@@ -238,6 +238,21 @@ impl fmt::Debug for PluginEntry {
 pub trait PluginFinder: Send + Sync {
     /// The entries of `namespace`, in a stable order.
     fn find_plugins(&self, namespace: &str) -> Vec<PluginEntry>;
+
+    /// Every namespace the finder has plugins in, when it can tell (the default says none):
+    /// a manager whose namespace has no plugins suggests a close one from these (a typo on
+    /// either side otherwise finds nothing and says nothing).
+    fn namespaces(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+}
+
+/// The namespaces of `entries`, sorted, without repeats.
+fn namespaces_of(entries: &[PluginEntry]) -> Vec<&'static str> {
+    let mut namespaces: Vec<&'static str> = entries.iter().map(|e| e.namespace).collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    namespaces
 }
 
 impl PluginFinder for [PluginEntry] {
@@ -247,11 +262,19 @@ impl PluginFinder for [PluginEntry] {
             .copied()
             .collect()
     }
+
+    fn namespaces(&self) -> Vec<&'static str> {
+        namespaces_of(self)
+    }
 }
 
 impl PluginFinder for Vec<PluginEntry> {
     fn find_plugins(&self, namespace: &str) -> Vec<PluginEntry> {
         self.as_slice().find_plugins(namespace)
+    }
+
+    fn namespaces(&self) -> Vec<&'static str> {
+        namespaces_of(self)
     }
 }
 
@@ -299,6 +322,13 @@ impl PluginFinder for CompositeFinder {
             .flat_map(|f| f.find_plugins(namespace))
             .collect()
     }
+
+    fn namespaces(&self) -> Vec<&'static str> {
+        let mut namespaces: Vec<_> = self.finders.iter().flat_map(|f| f.namespaces()).collect();
+        namespaces.sort_unstable();
+        namespaces.dedup();
+        namespaces
+    }
 }
 
 impl fmt::Debug for CompositeFinder {
@@ -312,6 +342,10 @@ impl fmt::Debug for CompositeFinder {
 impl PluginFinder for &'static Registry {
     fn find_plugins(&self, namespace: &str) -> Vec<PluginEntry> {
         (**self).find_plugins(namespace)
+    }
+
+    fn namespaces(&self) -> Vec<&'static str> {
+        (**self).namespaces()
     }
 }
 
@@ -369,6 +403,10 @@ impl Registry {
 impl PluginFinder for Registry {
     fn find_plugins(&self, namespace: &str) -> Vec<PluginEntry> {
         self.namespace(namespace).to_vec()
+    }
+
+    fn namespaces(&self) -> Vec<&'static str> {
+        namespaces_of(self.entries)
     }
 }
 

@@ -153,7 +153,21 @@ fn print(global: &GlobalArgs, shell: &Shell, namespace: Option<&str>) -> anyhow:
     super::print(&text)?;
     if listed.is_empty() {
         match namespace {
-            Some(ns) => shell.note(&format!("no plugins in namespace `{ns}`")),
+            Some(ns) => {
+                let (all, _) = ops::list(&global.options(), None)?;
+                let close = all
+                    .iter()
+                    .map(|l| l.declaration.namespace.as_str())
+                    .map(|known| (strsim::osa_distance(ns, known), known))
+                    .filter(|(d, known)| *d <= ns.len().max(known.len()) / 4 + 1)
+                    .min();
+                match close {
+                    Some((_, known)) => shell.note(&format!(
+                        "no plugins in namespace `{ns}`; did you mean `{known}`?"
+                    )),
+                    None => shell.note(&format!("no plugins in namespace `{ns}`")),
+                }
+            }
             None => shell.note("no plugins found in the selected packages"),
         }
     }

@@ -36,6 +36,9 @@ impl<P: ?Sized + 'static> Index<P> {
                 return Self::empty();
             }
         };
+        if entries.is_empty() {
+            suggest(namespace, finder);
+        }
         let mut index = Self {
             containers: Vec::with_capacity(entries.len()),
             unresolved: Vec::new(),
@@ -107,6 +110,26 @@ impl<P: ?Sized + 'static> Index<P> {
             .iter()
             .find(|(e, _)| e.name() == name)
             .map(|(_, error)| error)
+    }
+}
+
+/// Logs a warning naming the finder's namespace closest to `namespace` (which has no plugins),
+/// when one is close enough to be a typo on either side.
+fn suggest(namespace: &str, finder: &dyn PluginFinder) {
+    if !log::log_enabled!(log::Level::Warn) {
+        return;
+    }
+    let close = panic::catch_unwind(AssertUnwindSafe(|| finder.namespaces()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|known| (strsim::osa_distance(namespace, known), known))
+        .filter(|(distance, known)| *distance <= namespace.len().max(known.len()) / 4 + 1)
+        .min();
+    if let Some((_, known)) = close {
+        crate::log_contained!(
+            log::Level::Warn,
+            "namespace `{namespace}` has no plugins; did you mean `{known}`?"
+        );
     }
 }
 

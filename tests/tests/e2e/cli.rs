@@ -538,3 +538,25 @@ fn resolve_reads_the_index_of_a_non_member_dependency() {
         stderr(&output)
     );
 }
+
+#[test]
+fn resolve_suggests_a_close_namespace_when_it_finds_none() {
+    let project = Project::fixture("cli-types");
+    let output = project
+        .plux(["resolve", "--namespace", "my.plugin.cli"])
+        .output()
+        .unwrap();
+    assert_code(&output, 0);
+    assert_eq!(
+        stderr(&output),
+        "note: no plugins in namespace `my.plugin.cli`; did you mean `my.plugins.cli`?\n"
+    );
+    let output = project
+        .plux(["resolve", "--namespace", "completely.other"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr(&output),
+        "note: no plugins in namespace `completely.other`\n"
+    );
+}

@@ -530,11 +530,44 @@ impl log::Log for Formatting {
             !text.contains(PANICKING_LOGGER),
             "the logger exploded on: {text}"
         );
+        if text.contains("did you mean") {
+            SUGGESTIONS.lock().unwrap().push(text);
+        }
     }
     fn flush(&self) {}
 }
 
 const PANICKING_LOGGER: &str = "test.panicking.logger";
+
+/// The "did you mean" warnings logged.
+static SUGGESTIONS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+#[test]
+fn a_namespace_with_no_plugins_suggests_a_close_one() {
+    let _ = log::set_logger(&Formatting);
+    log::set_max_level(log::LevelFilter::Warn);
+    let ns = "test.typo.services";
+    let finder = vec![PluginEntry::of(leak(Spec::new(ns, "good", good)))];
+    let typo = PluginManager::<dyn Dummy, Args>::builder("test.typo.service")
+        .finder(finder.clone())
+        .build();
+    assert!(typo.list_names().is_empty());
+    let far = PluginManager::<dyn Dummy, Args>::builder("test.elsewhere")
+        .finder(finder)
+        .build();
+    assert!(far.list_names().is_empty());
+    let lines: Vec<String> = SUGGESTIONS
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("test.typo") || l.contains("test.elsewhere"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        lines,
+        ["namespace `test.typo.service` has no plugins; did you mean `test.typo.services`?"]
+    );
+}
 
 #[test]
 fn a_panicking_logger_is_contained() {
