@@ -6,6 +6,9 @@ mod check;
 mod errors;
 mod expand;
 mod function_plugin;
+mod listing;
+mod registry;
+mod static_plugin;
 mod type_plugin;
 
 use proc_macro::TokenStream;
@@ -147,4 +150,59 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn plugin(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::plugin(args.into(), item.into()).into()
+}
+
+/// The registry of a host: every plugin of the package and of its dependency graph, as
+/// `cargo plux entrypoints` (committed mode) or `plux_build::build()` (build.rs mode) lists
+/// them. Defines `pub static REGISTRY: plux_runtime::Registry` for `plux_runtime::install`.
+///
+/// The input is generated, one line per plugin grouped by namespace, in the order the
+/// registry keeps (sorted by namespace, then name). Each line reads like the plugin's
+/// `plux.json` entry: `"name" = path::to::Item`, then optional extras in brackets: `type` or
+/// `fn` (declared with `#[plugin]` on an impl or a function; a `PluginSpec` otherwise),
+/// `cfg(..)` (the item is behind a `#[cfg]` of its own crate), `cfg(..) on path::to::module`
+/// (a module of its path is), `value = path` (the path `plux.json` writes, when the registry
+/// names the item by another one). `#[cfg(..)]` lines before an entry are evaluated by the
+/// host (an optional or platform-specific dependency).
+///
+/// ```
+/// # mod services {
+/// #     use plux_runtime::{Plugin, PluginSpec};
+/// #     pub trait ServicePlugin: Plugin {}
+/// #     pub struct Service;
+/// #     impl Plugin for Service {}
+/// #     impl ServicePlugin for Service {}
+/// #     pub static S3: PluginSpec<dyn ServicePlugin> =
+/// #         PluginSpec::new("localstack.plugins.services", "s3", || Box::new(Service));
+/// #     #[derive(Default)]
+/// #     pub struct Sqs;
+/// #     impl Plugin for Sqs {}
+/// #     #[plux_runtime::plugin(namespace = "localstack.plugins.services", name = "sqs")]
+/// #     impl ServicePlugin for Sqs {}
+/// # }
+/// plux_runtime::registry! {
+///     "localstack.plugins.services" {
+///         "s3" = crate::services::S3,
+///         "sqs" = crate::services::Sqs [type],
+///     }
+/// }
+///
+/// fn main() {
+///     plux_runtime::install(&REGISTRY);
+/// #   let names: Vec<_> = REGISTRY.entries().iter().map(|e| e.name()).collect();
+/// #   assert_eq!(names, ["s3", "sqs"]);
+/// }
+/// ```
+///
+/// # Checks
+///
+/// The registry compiles only while it is current. An entry whose item is gone, or no longer
+/// declares the plugin the line names, fails the build with
+/// `stale plux registry: plugin `namespace:name` is no longer declared at `path`; run
+/// `cargo plux entrypoints``, pointing at the line. An entry with a `cfg(..)` extra is left
+/// out when its crate compiled the item out, and the host builds either way. A module of a
+/// path that is gone fails with rustc's `unresolved import` at the line.
+#[proc_macro]
+pub fn registry(input: TokenStream) -> TokenStream {
+    registry::registry(input.into()).into()
 }

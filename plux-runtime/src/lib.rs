@@ -72,4 +72,4 @@ pub use function::FunctionPlugin;
 pub use listener::PluginLifecycleListener;
 pub use manager::{PluginContainer, PluginManager, PluginManagerBuilder};
 #[doc(inline)]
-pub use plux_macros::plugin;
+pub use plux_macros::{plugin, registry};

@@ -7,4 +7,5 @@ mod abort;
 mod function;
 mod macros;
 mod manager;
+mod registry;
 mod stress;
