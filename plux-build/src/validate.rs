@@ -488,4 +488,24 @@ mod tests {
             assert!(validate_cfg(bad).is_err(), "{bad:?} was accepted");
         }
     }
+
+    #[test]
+    fn canonical_cfg_is_spelled_the_way_people_write_it() {
+        for (input, canonical) in [
+            ("unix", "unix"),
+            ("all ( unix ,not( test ) , )", "all(unix, not(test))"),
+            ("feature=r#\"x\"#", "feature = \"x\""),
+            ("any(/* c */ a, // c\n b)", "any(a, b)"),
+            ("feature = \"\\u{1b}[31m\"", "feature = \"\\u{1b}[31m\""),
+            ("any()", "any()"),
+        ] {
+            let out = canonical_cfg(input).unwrap();
+            assert_eq!(out, canonical, "{input:?}");
+            assert_eq!(
+                canonical_cfg(&out).unwrap(),
+                out,
+                "not a fixed point: {out:?}"
+            );
+        }
+    }
 }

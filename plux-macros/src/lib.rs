@@ -70,10 +70,10 @@ use proc_macro::TokenStream;
 ///     }
 /// }
 /// # let spec: &PluginSpec<dyn CliPlugin> =
-/// #     &<Hello as Declared<{ plux_runtime::__private::key("my.plugins.cli", "hello") }>>::SPEC;
+/// #     <Hello as Declared<{ plux_runtime::__private::key("my.plugins.cli", "hello") }>>::SPEC;
 /// # assert_eq!(spec.create().unwrap().command(), "hello");
 /// # let spec: &PluginSpec<dyn CliPlugin> =
-/// #     &<Db as Declared<{ plux_runtime::__private::key(NAMESPACE, "db") }>>::SPEC;
+/// #     <Db as Declared<{ plux_runtime::__private::key(NAMESPACE, "db") }>>::SPEC;
 /// # assert_eq!(spec.create().unwrap().command(), "memory:");
 /// ```
 ///
@@ -131,6 +131,35 @@ use proc_macro::TokenStream;
 /// One item may carry several `#[plugin]` attributes, to declare it in several namespaces
 /// (or under several names).
 ///
+/// # On a `static` or `const` `PluginSpec`: optional
+///
+/// A spec is found by its type; `#[plugin]` without arguments on it changes nothing but adds
+/// the index check below, which the compiler cannot do for a spec otherwise.
+///
+/// ```
+/// use plux_runtime::{Plugin, PluginSpec, plugin};
+///
+/// pub struct Service;
+/// impl Plugin for Service {}
+///
+/// #[plugin]
+/// pub static S3: PluginSpec<dyn Plugin> =
+///     PluginSpec::new("localstack.plugins.services", "s3", || Box::new(Service));
+/// # assert_eq!(S3.name(), "s3");
+/// ```
+///
+/// # The index check
+///
+/// In a package that commits its index, a plugin added without running `cargo plux
+/// entrypoints` fails to compile: the attribute checks that the package's `plux.json` lists
+/// it (for a binary's plugin: the committed registry the package's `registry` key names), and
+/// otherwise reports, as the lint `deprecated` denied at the attribute, `plugin `ns:name`
+/// (`Item`) is not listed in `plux.json` of package `p`; run `cargo plux entrypoints``. A
+/// package without `plux.json`, a packaged copy (from a registry or `cargo vendor`), code under
+/// `cfg(test)` and other crates of the package (doc tests, integration tests, examples) are not
+/// checked, and cargo caps the lint for dependencies it does not build from a path. A listed
+/// plugin adds nothing to the expansion; nothing runs at run time.
+///
 /// # Errors
 ///
 /// Bad arguments fail to compile, pointing at the argument: an unknown or repeated key, a
@@ -145,8 +174,9 @@ use proc_macro::TokenStream;
 /// `plux_runtime::__private::Declared<{ key(namespace, name) }>` (a hidden trait) for the
 /// plugin type, or for a hidden `struct` named like the function (the function and the
 /// struct share the path `module::function`, one a value, the other a type). The registry
-/// that `cargo plux` generates reads each plugin's spec through that impl. The function's
-/// `#[cfg]` attributes are copied to what the attribute emits.
+/// that `cargo plux` generates reads each plugin's spec through that impl (a reference to a
+/// `static` emitted beside it). The item's `#[cfg]` attributes are copied to what the attribute
+/// emits.
 #[proc_macro_attribute]
 pub fn plugin(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::plugin(args.into(), item.into()).into()

@@ -251,6 +251,71 @@ fn invalid_entries_are_refused_before_rendering() {
     insta::assert_snapshot!(errors(&diagnostics));
 }
 
+/// Runs `f` on a thread with a small stack: recursion on the size of the input overflows it.
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+/// Issue 14: a dependency's index with one `cfg`-gated entry of 2,000 path segments (12 KB), or
+/// an ungated one of 100,000, overflowed the stack of `entrypoints` and of build scripts
+/// (the registry was built as a syntax tree nested once per segment). Now long paths are
+/// written flat, and a gated one whose fallback would nest deeper than rustc can parse is a
+/// clear error.
+#[test]
+fn long_paths_in_a_dependency_index_are_rendered_without_recursion() {
+    on_small_stack(|| {
+        let path = |n: usize| -> String {
+            let segments: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
+            format!("ls_services::{}", segments.join("::"))
+        };
+        let flat = path(100_000);
+        let gated = path(2_000);
+        let module = "ls_services::m0";
+        let text = format!(
+            "{{\n  \"ns\": [\n    \"flat={flat}\",\n    \"item=${gated} [cfg(unix)]\"\n  ]\n}}\n"
+        )
+        .replace('$', "");
+        let entries = parse(&text).unwrap();
+        let source = registry_source(entries, None).unwrap();
+        assert!(source.contains(&format!("\"flat\" = {flat},")));
+        assert!(source.contains(&format!("\"item\" = {gated} [cfg(unix)],")));
+
+        let text =
+            format!("{{\n  \"ns\": [\n    \"deep={gated} [cfg(unix) on {module}]\"\n  ]\n}}\n");
+        let entries = parse(&text).unwrap();
+        let diagnostics = registry_source(entries, None).unwrap_err();
+        assert!(
+            errors(&diagnostics).contains(
+                "its path has 2000 segments below the level its `cfg` is on; generated code nests at most 128"
+            ),
+            "{}",
+            errors(&diagnostics)
+        );
+    });
+}
+
+/// `cfg` predicates are read without recursion, and nest at most `MAX_CFG_DEPTH` levels.
+#[test]
+fn deep_cfg_predicates_are_an_error_not_a_stack_overflow() {
+    on_small_stack(|| {
+        let deep = format!("{}unix{}", "not(".repeat(100_000), ")".repeat(100_000));
+        let message = crate::validate::validate_cfg(&deep).unwrap_err();
+        assert!(message.contains("nests deeper than 64 levels"), "{message}");
+        assert!(message.len() < 200, "{message}");
+        let ok = format!("{}unix{}", "not(".repeat(64), ")".repeat(64));
+        assert!(crate::validate::validate_cfg(&ok).is_ok());
+        let mut e = entry("ns", "a", "ls_a::X", Kind::Spec, &[], None);
+        e.cfg = vec![deep];
+        let diagnostics = registry_source(vec![e], None).unwrap_err();
+        assert!(errors(&diagnostics).contains("nests deeper than 64 levels"));
+    });
+}
+
 fn parse(text: &str) -> Result<Vec<RegistryEntry>, String> {
     parse_index(
         text,

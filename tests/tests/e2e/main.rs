@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod committed;
 mod hostile;
 mod registry;
