@@ -90,7 +90,7 @@ impl Shell {
             return;
         }
         let verb = self.paint(GREEN, &format!("{verb:>12}"));
-        let _ = writeln!(io::stderr(), "{verb} {message}");
+        let _ = writeln!(io::stderr(), "{verb} {}", safe(message));
     }
 
     /// A status line shown only with `-v`.
@@ -103,7 +103,12 @@ impl Shell {
     /// A `note: ...` on stderr (not with `-q` or JSON).
     pub fn note(&self, message: &str) {
         if !self.quiet && !self.json {
-            let _ = writeln!(io::stderr(), "{}: {message}", self.paint(BOLD, "note"));
+            let _ = writeln!(
+                io::stderr(),
+                "{}: {}",
+                self.paint(BOLD, "note"),
+                safe(message)
+            );
         }
     }
 
@@ -113,12 +118,26 @@ impl Shell {
     }
 
     /// Prints diagnostics: rustc's format on stderr, or JSON lines on stdout. Paths are shown
-    /// relative to the current directory.
+    /// relative to the current directory; on the terminal, control characters in any part are
+    /// escaped (JSON escapes them itself).
     pub fn diagnostics(&self, diagnostics: &[Diagnostic]) -> io::Result<()> {
         for diagnostic in diagnostics {
             let mut diagnostic = diagnostic.clone();
             if let Some(location) = &mut diagnostic.location {
                 location.file = PathBuf::from(self.shown(&location.file));
+            }
+            if !self.json {
+                diagnostic.message = safe(&diagnostic.message).into_owned();
+                for note in &mut diagnostic.notes {
+                    *note = safe(note).into_owned();
+                }
+                if let Some(help) = &mut diagnostic.help {
+                    *help = safe(help).into_owned();
+                }
+                if let Some(location) = &mut diagnostic.location {
+                    location.file =
+                        PathBuf::from(safe_line(&location.file.display().to_string()).as_ref());
+                }
             }
             if let Some(cwd) = &self.cwd {
                 // notes name other places (`also declared at /abs/path:1:1`)
@@ -167,9 +186,12 @@ impl Shell {
 
     /// The text [`Shell::error`] prints.
     pub fn error_text(&self, error: &anyhow::Error) -> String {
-        let mut text = format!("{}: {error}", self.paint(RED, "error"));
+        let mut text = format!("{}: {}", self.paint(RED, "error"), safe(&error.to_string()));
         // A cause whose text its parent already shows (`cannot read x: <io error>`) adds nothing.
-        let messages: Vec<String> = error.chain().map(ToString::to_string).collect();
+        let messages: Vec<String> = error
+            .chain()
+            .map(|cause| safe(&cause.to_string()).into_owned())
+            .collect();
         let causes: Vec<&String> = messages
             .windows(2)
             .filter(|pair| !pair[0].contains(pair[1].as_str()))
@@ -183,6 +205,40 @@ impl Shell {
         }
         text
     }
+}
+
+/// `text` with the characters that would act on a terminal escaped as Rust does (`\u{1b}`):
+/// control characters other than line breaks (an escape sequence in a file name could recolor
+/// or rewrite the screen) and the invisible bidirectional controls (U+202E makes text read
+/// backwards), as rustc and cargo escape them. Line breaks stay (messages of other tools span
+/// lines); [`safe_line`] escapes them too.
+pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, |c| c == '\n')
+}
+
+/// [`safe`], with line breaks escaped too: for a file name or a plugin name.
+pub fn safe_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, |_| false)
+}
+
+fn escape(text: &str, keep: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    let acts = |c: char| {
+        !keep(c)
+            && (c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    };
+    if !text.chars().any(acts) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if acts(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// cargo's `CARGO_TERM_COLOR`, which cargo passes on to subcommands.

@@ -73,7 +73,7 @@ mod index_file;
 mod render;
 
 pub use entry::{Origin, RegistryEntry};
-pub use graph::{Collected, Members, collect, plan_registries};
+pub use graph::{Collected, Members, collect, collect_own, plan_registries};
 pub use index_file::parse_index;
 pub use render::{HEADER, render};
 

@@ -43,18 +43,44 @@
 //! assert_eq!(loaded, ["s3", "sqs"]);
 //! ```
 //!
+//! # Plugin packs
+//!
+//! With the `packs` feature, a host also loads plugins built after it, from libraries installed
+//! into a directory it reads (Python plux's extensions): see the `pack` module (its docs
+//! build with the feature, as on docs.rs).
+//!
 //! # Panics and `panic = "abort"`
 //!
 //! Containment of panicking plugin code relies on unwinding (`std::panic::catch_unwind`). In a
 //! binary built with `panic = "abort"`, a panic in a factory, `load` or listener aborts the
 //! process like any other panic; return errors instead.
 
+/// Logs like `log::log!`, containing a panic of the logger: the record is lost, plux goes on.
+/// Loggers are user code too.
+macro_rules! log_contained {
+    ($level:expr, $($arg:tt)+) => {
+        if log::log_enabled!($level) {
+            let logged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                log::log!($level, $($arg)+)
+            }));
+            if let Err(payload) = logged {
+                // Dropped safely (a payload's `Drop` may panic too).
+                let _ = $crate::error::payload_message(payload);
+            }
+        }
+    };
+}
+pub(crate) use log_contained;
+
+mod boundary;
 mod error;
 mod filter;
 mod function;
 mod include;
 mod listener;
 mod manager;
+#[cfg(feature = "packs")]
+pub mod pack;
 mod registry;
 mod spec;
 
@@ -62,7 +88,7 @@ mod spec;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use registry::{PluginEntry, PluginFinder, Registry, install, installed};
+pub use registry::{CompositeFinder, PluginEntry, PluginFinder, Registry, install, installed};
 pub use spec::{BoxError, Plugin, PluginSpec};
 // Owners add their `pub use` lines below (manager/listener/filter/error: runtime helper;
 // function + the `plugin` attribute re-export: macros helper).

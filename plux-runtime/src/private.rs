@@ -8,6 +8,12 @@ pub use crate::include::{
     Absent, DeclaredProbe, Gapped, NotDeclared, SpecProbe, required, with_value,
 };
 
+/// What `include_pack!` expands to in a pack crate (feature `packs`).
+#[cfg(feature = "packs")]
+pub mod pack {
+    pub use crate::pack::abi::{Header, PackAllocator, header_address};
+}
+
 /// A plugin declared with `#[plugin]` on a type or a function, keyed by
 /// [`key`]`(namespace, name)`.
 ///

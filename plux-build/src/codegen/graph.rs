@@ -30,6 +30,9 @@ pub struct Collected {
     pub files: BTreeSet<PathBuf>,
     /// Module-tree directories the scanner looked into (new files there change the result).
     pub dirs: BTreeSet<PathBuf>,
+    /// The manifests of the packages whose plugins were collected (scanned or read from their
+    /// `plux.json`): their `[package.metadata.plux]` decides what is scanned.
+    pub manifests: BTreeSet<PathBuf>,
     /// Where the registry is compiled: the crate name to write as `crate::` (a library-only
     /// host), else `None`.
     pub local_crate: Option<String>,
@@ -162,8 +165,10 @@ pub fn collect(
             .unwrap_or_default();
         let index = root.join("plux.json");
         let before = out.entries.len();
-        let scan_member =
-            members.contains(id) && (members_from == Members::Scan || !index.is_file());
+        // Anything at the index's place counts (a directory or FIFO there is an error when
+        // read, never a silent "no plugins").
+        let has_index = index.symlink_metadata().is_ok();
+        let scan_member = members.contains(id) && (members_from == Members::Scan || !has_index);
         if scan_member {
             scan_into(
                 &mut out,
@@ -174,7 +179,7 @@ pub fn collect(
                 metadata,
                 cache,
             );
-        } else if index.is_file() {
+        } else if has_index {
             let shown = if members.contains(id) {
                 relative(&index, metadata.workspace_root.as_std_path())
             } else {
@@ -185,6 +190,8 @@ pub fn collect(
                 index: Some(shown),
             };
             out.files.insert(index.clone());
+            out.manifests
+                .insert(package.manifest_path.as_std_path().to_path_buf());
             let text = match crate::index::read_text(&index) {
                 Ok(text) => text,
                 Err(Error::Diagnostics(diagnostics)) => {
@@ -228,6 +235,39 @@ pub fn collect(
             }
         }
     }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::Diagnostics(errors))
+    }
+}
+
+/// Collects the entries of a plugin pack's registry: the plugins `package`'s library declares
+/// itself, scanned (a pack exports its own plugins only; those of its dependencies are the
+/// host's). Its library is compiled where the registry is, so its paths are `crate::` ones.
+pub fn collect_own(
+    metadata: &Metadata,
+    package: &Package,
+    cache: Option<&scan::Cache>,
+) -> Result<Collected> {
+    let mut out = Collected::default();
+    let mut errors = Vec::new();
+    let Some(lib) = package.targets.iter().find(|t| is_lib(t)) else {
+        return Err(Error::Config(format!(
+            "package `{}` has no library target; a plugin pack is a library built as a `cdylib`",
+            package.name
+        )));
+    };
+    out.local_crate = Some(crate_name(lib));
+    scan_into(
+        &mut out,
+        &mut errors,
+        package,
+        lib,
+        scan::TargetKind::Lib,
+        metadata,
+        cache,
+    );
     if errors.is_empty() {
         Ok(out)
     } else {
@@ -320,6 +360,8 @@ fn scan_into(
         root: target.src_path.as_std_path().to_path_buf(),
         package_root,
     };
+    out.manifests
+        .insert(package.manifest_path.as_std_path().to_path_buf());
     let options = match scan_options(metadata, package) {
         Ok(options) => options,
         Err(e) => {
@@ -417,13 +459,25 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
         .collect();
     let mut command = MetadataCommand::new();
     command.manifest_path(&manifest);
+    let mut options = workspace.cargo_flags.clone();
     if !features.is_empty() {
-        command.other_options(vec!["--features".to_owned(), features.join(",")]);
+        options.extend(["--features".to_owned(), features.join(",")]);
     }
+    command.other_options(options);
     let metadata = command.exec().map_err(|e| {
+        let lock = workspace.metadata.workspace_root.as_std_path().join("Cargo.lock");
+        let hint = if lock.exists() {
+            String::new()
+        } else {
+            format!(
+                "; the registry needs the dependency graph: `{}` does not exist, so cargo resolves it, which needs the network (run `cargo generate-lockfile` where it is reachable)",
+                lock.display()
+            )
+        };
         Error::Config(format!(
-            "`cargo metadata` failed for `{}`: {e}",
-            manifest.display()
+            "`cargo metadata` failed for `{}`: {}{hint}",
+            manifest.display(),
+            metadata_error(&e)
         ))
     })?;
     let cache = scan::Cache::in_target_dir(&workspace.target_dir);
@@ -454,6 +508,16 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
     }
 }
 
+/// The message of a failed `cargo metadata`: cargo's own error lines, without its `error: `.
+fn metadata_error(error: &cargo_metadata::Error) -> String {
+    match error {
+        cargo_metadata::Error::CargoMetadata { stderr } => {
+            stderr.trim().trim_start_matches("error: ").to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
 /// Where the registry `relative` of `host` is written: refused (a configuration error naming
 /// the key, the manifest and where the path leads) unless it resolves inside the package,
 /// following symlinks. `Config` already refuses absolute paths and `..`.
@@ -463,6 +527,13 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
 /// naming `src/main.rs` or `Cargo.toml` must not overwrite it.
 fn registry_target(host: &crate::workspace::Package, relative: &Path) -> Result<PathBuf> {
     match crate::index::resolve_inside(&host.root, relative) {
+        Ok(resolved) if canonical(&resolved) == canonical(&host.index_path()) => {
+            Err(Error::Config(format!(
+                "`registry` in `[package.metadata.plux]` of `{}` is `{}`, the package's own index; point it at a file of its own, such as `src/plux_registry.rs`",
+                host.manifest_path.display(),
+                relative.display()
+            )))
+        }
         Ok(resolved) => {
             if let Some(start) = file_start(&resolved)
                 && !start.is_empty()
@@ -491,6 +562,10 @@ fn registry_target(host: &crate::workspace::Package, relative: &Path) -> Result<
 /// has), or `None` when it is not a readable regular file.
 fn file_start(path: &Path) -> Option<Vec<u8>> {
     use std::io::Read as _;
+    // Checked before opening: opening a FIFO would block.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let file = std::fs::File::open(path).ok()?;
     if !file.metadata().ok()?.is_file() {
         return None;

@@ -453,7 +453,10 @@ fn hooks_get_the_containers_spec_and_plugin() {
     assert_eq!(names, ["shouldalsoload", "shouldload"]);
     for (name, spec, plugin) in calls.iter() {
         let container = manager.get_container(name).unwrap();
-        assert_eq!(*spec, std::ptr::from_ref(container.spec()) as usize);
+        assert_eq!(
+            *spec,
+            std::ptr::from_ref(container.spec().unwrap()) as usize
+        );
         assert!(Arc::ptr_eq(plugin, &container.plugin().unwrap()));
     }
 }

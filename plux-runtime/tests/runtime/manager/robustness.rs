@@ -517,16 +517,48 @@ impl Dummy for FailsUnprintably {
     }
 }
 
-/// Formats every record, as real loggers do, and prints nothing.
+/// Formats every record, as real loggers do, and prints nothing; panics on records about the
+/// namespace `test.panicking.logger`.
 struct Formatting;
 impl log::Log for Formatting {
     fn enabled(&self, _: &log::Metadata<'_>) -> bool {
         true
     }
     fn log(&self, record: &log::Record<'_>) {
-        let _ = record.args().to_string();
+        let text = record.args().to_string();
+        assert!(
+            !text.contains(PANICKING_LOGGER),
+            "the logger exploded on: {text}"
+        );
     }
     fn flush(&self) {}
+}
+
+const PANICKING_LOGGER: &str = "test.panicking.logger";
+
+#[test]
+fn a_panicking_logger_is_contained() {
+    let _ = log::set_logger(&Formatting);
+    log::set_max_level(log::LevelFilter::Warn);
+    let ns = PANICKING_LOGGER;
+    let manager = PluginManager::<dyn Dummy, Args>::builder(ns)
+        .finder(vec![
+            PluginEntry::of(leak(Spec::new(ns, "good", good))),
+            PluginEntry::of(leak(Spec::new(ns, "bad", || {
+                DummyPlugin::boxed("bad", true, true)
+            }))),
+            PluginEntry::of(leak(Spec::new(ns, "bad", good))),
+        ])
+        .build();
+    // Every warning about this namespace (the duplicate, the load error) makes the logger
+    // panic: the records are lost, the manager goes on.
+    let loaded: Vec<_> = manager.load_all().iter().map(|p| p.kind()).collect();
+    assert_eq!(loaded, ["good"]);
+    assert!(matches!(
+        unwrap_err(manager.load("bad")),
+        PluginError::Load { .. }
+    ));
+    assert!(manager.is_loaded("good"));
 }
 
 #[test]

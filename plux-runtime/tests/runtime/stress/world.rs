@@ -329,7 +329,7 @@ impl World {
         let load_failed = matches!(behaviour, ShouldLoadPanics | LoadPanics | LoadFails);
         let wrong = container.namespace() != self.namespace
             || container.value() != value
-            || container.spec().name() != container.name()
+            || container.spec().map(|s| s.name()) != Some(container.name())
             || (container.is_loaded() && behaviour != Good)
             || (container.is_disabled() && !disabled)
             || (container.init_error().is_some() && !init_failed)
