@@ -124,3 +124,152 @@ fn long_paths_are_expanded_without_recursion() {
         .unwrap();
     handle.join().unwrap();
 }
+
+/// What `registry!` expands a registry `cargo plux` wrote to holds only validated paths and
+/// escaped literals, whatever a dependency's `plux.json` holds (the file's own property is
+/// tested in plux-build).
+mod expansion_property {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use plux_build::Kind;
+    use plux_build::codegen::{Origin, parse_index, registry_source};
+    use plux_build::index::{Index, IndexEntry};
+    use proc_macro2::{TokenStream, TokenTree};
+    use proptest::prelude::*;
+
+    #[derive(Default)]
+    struct Tokens {
+        idents: BTreeSet<String>,
+        strings: BTreeSet<String>,
+        others: Vec<String>,
+    }
+
+    /// The tokens of a stream, walked without recursion.
+    fn tokens(stream: TokenStream) -> Tokens {
+        let mut out = Tokens::default();
+        let mut stack = vec![stream.into_iter()];
+        while let Some(iter) = stack.last_mut() {
+            match iter.next() {
+                None => {
+                    stack.pop();
+                }
+                Some(TokenTree::Group(group)) => stack.push(group.stream().into_iter()),
+                Some(TokenTree::Ident(ident)) => {
+                    out.idents.insert(ident.to_string());
+                }
+                Some(TokenTree::Literal(literal)) => {
+                    match syn::parse_str::<syn::LitStr>(&literal.to_string()) {
+                        Ok(s) => {
+                            out.strings.insert(s.value());
+                        }
+                        Err(_) => out.others.push(literal.to_string()),
+                    }
+                }
+                Some(TokenTree::Punct(_)) => {}
+            }
+        }
+        out
+    }
+
+    /// The `registry!` input of a registry file, expanded.
+    fn expansion(source: &str) -> TokenStream {
+        let file: TokenStream = source.parse().unwrap();
+        let group = file
+            .into_iter()
+            .find_map(|t| match t {
+                TokenTree::Group(g) => Some(g.stream()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        super::registry(group)
+    }
+
+    fn origin() -> Origin {
+        Origin {
+            package: "dep".into(),
+            index: Some("plux.json of dep 0.1.0".into()),
+        }
+    }
+
+    /// The identifiers of the expansion's own shape, from a registry of every form.
+    fn template() -> BTreeSet<String> {
+        let text = "{\n  \"ns\": [\n    \"a=dep::m::A\",\n    \"b=dep::m::B [type]\",\n    \"c=dep::m::c [fn]\",\n    \"d=dep::m::D [cfg(unix)]\",\n    \"e=dep::m::n::E [type, cfg(unix) on dep::m::n]\"\n  ]\n}\n";
+        let entries = parse_index(text, Path::new("plux.json"), "dep", &origin()).unwrap();
+        let mut vocabulary = tokens(expansion(&registry_source(entries, None).unwrap())).idents;
+        vocabulary.retain(|i| !i.starts_with("__PLUX_G") || i == "__PLUX_GAPPED");
+        vocabulary
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z_][a-z0-9_.-]{0,8}",
+            "[a-z_:]{0,6}(::|;|\"|\\\\|\n|=| |\\[|\\]|\\(|\\)|\\{|\\}|<|>|#|/|\\*)[a-z_:]{0,6}",
+            "\\PC{0,10}",
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "dep(::(r#)?[A-Za-z_][A-Za-z0-9_]{0,4}){1,3}",
+            text().prop_map(|t| format!("dep::{t}")),
+        ]
+    }
+
+    fn kind() -> impl Strategy<Value = Kind> {
+        prop_oneof![Just(Kind::Spec), Just(Kind::Type), Just(Kind::Function)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn expansion_of_random_index_has_only_validated_paths_and_escaped_literals(
+            namespace in text(),
+            entries in proptest::collection::vec((text(), value(), kind(), any::<bool>()), 1..4),
+        ) {
+            let mut index = Index::new();
+            for (name, value, kind, gated) in &entries {
+                let mut entry = IndexEntry::new(name.clone(), value.clone(), *kind);
+                if *gated {
+                    entry.cfg = vec!["feature = \"x\"".into()];
+                }
+                index.insert(&namespace, entry);
+            }
+            let Ok(parsed) = parse_index(&index.render(), Path::new("plux.json"), "dep", &origin()) else {
+                return Ok(());
+            };
+            let Ok(source) = registry_source(parsed.clone(), None) else {
+                return Ok(());
+            };
+            let expanded = expansion(&source);
+            prop_assert!(!expanded.to_string().contains("compile_error"), "{}", source);
+            let found = tokens(expanded);
+            let mut idents = template();
+            // The doc comment of `REGISTRY`.
+            let mut strings = BTreeSet::from([
+                " Every plugin of this package and its dependency graph, sorted by namespace then name."
+                    .to_owned(),
+            ]);
+            for e in &parsed {
+                idents.extend(e.value.split("::").map(str::to_owned));
+                strings.insert(e.namespace.clone());
+                strings.insert(e.name.clone());
+                strings.insert(e.value.clone());
+                strings.insert(format!(
+                    "stale plux registry: plugin `{}:{}` is no longer declared at `{}`; run `cargo plux entrypoints`",
+                    e.namespace, e.name, e.value
+                ));
+            }
+            for ident in &found.idents {
+                let group = ident.strip_prefix("__PLUX_G").is_some_and(|n| n.parse::<usize>().is_ok());
+                prop_assert!(group || idents.contains(ident), "identifier `{}` leaked from\n{}", ident, source);
+            }
+            for string in &found.strings {
+                prop_assert!(strings.contains(string), "string {:?} leaked from\n{}", string, source);
+            }
+            for other in &found.others {
+                prop_assert!(syn::parse_str::<syn::LitInt>(other).is_ok(), "literal {} from\n{}", other, source);
+            }
+        }
+    }
+}
