@@ -67,8 +67,8 @@ fn scan_options(config: &Config, options: &Options) -> Result<ScanOptions> {
     let mut config = config.clone();
     config.add_globs(&options.include, &options.exclude)?;
     Ok(ScanOptions {
+        exclude: config.scan_exclude(),
         include: config.include,
-        exclude: config.exclude,
         include_tests: config.include_tests,
     })
 }

@@ -13,7 +13,7 @@
 //! # Example
 //!
 //! ```
-//! use plux_runtime::{Plugin, PluginEntry, PluginManager, PluginSpec, Registry};
+//! use plux_runtime::{Plugin, PluginManager, PluginSpec};
 //!
 //! /// The interface of the `localstack.plugins.services` namespace.
 //! pub trait ServicePlugin: Plugin {
@@ -31,16 +31,22 @@
 //! pub static SQS: PluginSpec<dyn ServicePlugin> =
 //!     PluginSpec::new("localstack.plugins.services", "sqs", || Box::new(Service("sqs")));
 //!
-//! // What `cargo plux entrypoints` generates (sorted by namespace, then name):
-//! static REGISTRY: Registry = Registry::new(&[
-//!     PluginEntry::new("my_services::S3", &S3),
-//!     PluginEntry::new("my_services::SQS", &SQS),
-//! ]);
+//! // What `cargo plux entrypoints` writes to the host's `src/plux_registry.rs` (paths start
+//! // with the declaring crate's name; here the plugins are in the host itself):
+//! plux_runtime::registry! {
+//!     "localstack.plugins.services" {
+//!         "s3" = crate::S3,
+//!         "sqs" = crate::SQS,
+//!     }
+//! }
 //!
-//! plux_runtime::install(&REGISTRY);
-//! let services = PluginManager::<dyn ServicePlugin>::new("localstack.plugins.services");
-//! let loaded: Vec<_> = services.load_all().iter().map(|s| s.service_name().to_owned()).collect();
-//! assert_eq!(loaded, ["s3", "sqs"]);
+//! fn main() {
+//!     plux_runtime::install(&REGISTRY);
+//!     let services = PluginManager::<dyn ServicePlugin>::new("localstack.plugins.services");
+//!     let loaded: Vec<_> =
+//!         services.load_all().iter().map(|s| s.service_name().to_owned()).collect();
+//!     assert_eq!(loaded, ["s3", "sqs"]);
+//! }
 //! ```
 //!
 //! # Plugin packs
@@ -98,4 +104,4 @@ pub use function::FunctionPlugin;
 pub use listener::PluginLifecycleListener;
 pub use manager::{PluginContainer, PluginManager, PluginManagerBuilder};
 #[doc(inline)]
-pub use plux_macros::plugin;
+pub use plux_macros::{plugin, registry};

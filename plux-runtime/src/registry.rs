@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use crate::PluginSpec;
 use crate::boundary::Boundary;
+use crate::include::Gapped;
 
 /// One plugin known to a finder: its namespace, name, value (the Rust path it was declared
 /// at, as written in `plux.json`) and its spec, with the interface type erased.
@@ -370,6 +371,8 @@ impl PluginFinder for &'static Registry {
 #[derive(Clone, Copy, Debug)]
 pub struct Registry {
     entries: &'static [PluginEntry],
+    /// Set instead of `entries` by registration code with plugins that may be compiled out.
+    gapped: Option<&'static Gapped>,
 }
 
 impl Registry {
@@ -378,22 +381,38 @@ impl Registry {
     /// Lookups are binary searches: a registry whose entries are out of order misses plugins
     /// when used as a finder directly ([`install`] sorts a copy of such a registry).
     pub const fn new(entries: &'static [PluginEntry]) -> Self {
-        Self { entries }
+        Self {
+            entries,
+            gapped: None,
+        }
+    }
+
+    /// A registry over entries some of which may be compiled out (generated code for plugins
+    /// behind a `#[cfg]`); the present ones are collected on first use.
+    #[doc(hidden)]
+    pub const fn gapped(entries: &'static Gapped) -> Self {
+        Self {
+            entries: &[],
+            gapped: Some(entries),
+        }
     }
 
     /// A registry with no plugins.
     pub const fn empty() -> Self {
-        Self { entries: &[] }
+        Self::new(&[])
     }
 
     /// All entries, sorted by namespace then name.
     pub fn entries(&self) -> &'static [PluginEntry] {
-        self.entries
+        match self.gapped {
+            Some(gapped) => gapped.entries(),
+            None => self.entries,
+        }
     }
 
     /// The entries of one namespace.
     pub fn namespace(&self, namespace: &str) -> &'static [PluginEntry] {
-        let entries = self.entries;
+        let entries = self.entries();
         let start = entries.partition_point(|e| e.namespace < namespace);
         let len = entries[start..].partition_point(|e| e.namespace == namespace);
         &entries[start..start + len]
@@ -422,14 +441,14 @@ pub fn install(registry: &'static Registry) -> bool {
         return false;
     }
     let key = |e: &PluginEntry| (e.namespace, e.name);
-    let registry = if registry.entries.is_sorted_by_key(key) {
+    let registry = if registry.entries().is_sorted_by_key(key) {
         registry
     } else {
         crate::log_contained!(
             log::Level::Warn,
             "the installed plugin registry is not sorted by namespace, then name; plux uses a sorted copy"
         );
-        let mut entries = registry.entries.to_vec();
+        let mut entries = registry.entries().to_vec();
         entries.sort_by_key(key);
         let entries: &'static [PluginEntry] = Box::leak(entries.into_boxed_slice());
         Box::leak(Box::new(Registry::new(entries)))

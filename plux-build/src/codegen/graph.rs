@@ -407,8 +407,8 @@ fn scan_options(metadata: &Metadata, package: &Package) -> Result<ScanOptions> {
         Some(&workspace_manifest),
     )?;
     Ok(ScanOptions {
+        exclude: config.scan_exclude(),
         include: config.include,
-        exclude: config.exclude,
         include_tests: config.include_tests,
     })
 }

@@ -9,4 +9,5 @@ mod macros;
 mod manager;
 #[cfg(feature = "packs")]
 mod packs;
+mod registry;
 mod stress;

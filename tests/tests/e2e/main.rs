@@ -3,6 +3,7 @@
 
 mod buildscript;
 mod cli;
+mod committed;
 mod files;
 mod hostile;
 mod packs;
