@@ -451,3 +451,34 @@ fn the_ready_made_index_test_fails_while_a_committed_file_is_stale() {
     let output = test(&project);
     assert!(output.status.success(), "{}", text(&output.stdout));
 }
+
+/// A plugin dependency under `[target.'cfg(false)'.dependencies]`: its entry keeps the host's
+/// gate `#[cfg(false)]` and the host builds without it (the gate was dropped, and the host
+/// failed with "unresolved import `extras`").
+#[test]
+fn a_platform_gated_dependency_keeps_its_gate_even_cfg_false() {
+    let project = demo(80);
+    let manifest = project.read("host/Cargo.toml");
+    project.write(
+        "host/Cargo.toml",
+        &format!(
+            "{}\n[target.'cfg(false)'.dependencies]\nextras.workspace = true\n",
+            manifest
+                .replace("extras = { workspace = true, optional = true }\n", "")
+                .replace("lambda = [\"dep:extras\"]", "lambda = []")
+        ),
+    );
+    entrypoints(&project);
+    let registry = project.read("host/src/plux_registry.rs");
+    assert!(
+        registry.contains("#[cfg(false)]\n        \"lambda\" = extras::LAMBDA,"),
+        "{registry}"
+    );
+    let _guard = lock();
+    let stdout = run(&project, "host", &[]);
+    assert!(!stdout.contains("lambda"), "{stdout}");
+    assert!(
+        stdout.contains("loaded   localstack.plugins.services:s3"),
+        "{stdout}"
+    );
+}
