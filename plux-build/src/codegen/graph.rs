@@ -437,9 +437,11 @@ fn relative(path: &Path, root: &Path) -> String {
 /// plux` keeps in `<target-dir>/plux/scan-cache-v1` (the run's own scan of the workspace just
 /// filled it).
 pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> {
+    let fed = fed_hosts(workspace)?;
     let hosts: Vec<_> = workspace
         .packages
         .iter()
+        .chain(&fed)
         .filter_map(|p| p.config.registry.as_ref().map(|r| (p, r)))
         .map(|(p, r)| registry_target(p, r).map(|path| (p, path)))
         .collect::<Result<_>>()?;
@@ -516,6 +518,53 @@ fn metadata_error(error: &cargo_metadata::Error) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// The workspace members that are not selected but host a committed registry some selected
+/// package feeds (through path dependencies between members): selecting a plugin crate (or
+/// running in its directory) regenerates, or with `--check` checks, the registries it appears
+/// in, not only its `plux.json`.
+fn fed_hosts(workspace: &Workspace) -> Result<Vec<crate::workspace::Package>> {
+    let metadata = &workspace.metadata;
+    let members: Vec<&Package> = metadata
+        .packages
+        .iter()
+        .filter(|p| metadata.workspace_members.contains(&p.id))
+        .collect();
+    let selected: BTreeSet<&str> = workspace.packages.iter().map(|p| p.name.as_str()).collect();
+    let by_name: BTreeMap<&str, &Package> = members.iter().map(|p| (p.name.as_str(), *p)).collect();
+    let mut fed = Vec::new();
+    for host in &members {
+        if selected.contains(host.name.as_str()) {
+            continue;
+        }
+        // The members this one reaches through normal dependencies.
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![*host];
+        let mut feeds = false;
+        while let Some(package) = stack.pop() {
+            for dep in package
+                .dependencies
+                .iter()
+                .filter(|d| d.kind == DependencyKind::Normal)
+            {
+                if let Some(member) = by_name.get(dep.name.as_str())
+                    && seen.insert(member.name.as_str())
+                {
+                    feeds |= selected.contains(member.name.as_str());
+                    stack.push(member);
+                }
+            }
+        }
+        if !feeds {
+            continue;
+        }
+        let (model, _) = workspace.model(host)?;
+        if model.config.registry.is_some() {
+            fed.push(model);
+        }
+    }
+    Ok(fed)
 }
 
 /// Where the registry `relative` of `host` is written: refused (a configuration error naming

@@ -482,3 +482,34 @@ fn a_platform_gated_dependency_keeps_its_gate_even_cfg_false() {
         "{stdout}"
     );
 }
+
+/// In a plugin crate's directory (which selects it, as with cargo), `entrypoints --check`
+/// checks the committed registries that crate feeds too, and `entrypoints` rewrites them (the
+/// check there said "all up to date" while one at the root failed).
+#[test]
+fn in_a_plugin_crates_directory_the_registries_it_feeds_are_checked_and_written() {
+    let project = demo(81);
+    append(&project, "services/src/lib.rs", SNS);
+    let mut check = project.plux(["entrypoints", "--check"]);
+    check.current_dir(project.join("services"));
+    let output = check.output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    let diff = text(&output.stdout);
+    assert!(
+        diff.contains("services/plux.json") || diff.contains("plux.json"),
+        "{diff}"
+    );
+    assert!(diff.contains("host/src/plux_registry.rs"), "{diff}");
+    assert!(diff.contains("\"sns\" = services::SNS"), "{diff}");
+
+    let mut write = project.plux(["entrypoints"]);
+    write.current_dir(project.join("services"));
+    assert_eq!(write.output().unwrap().status.code(), Some(0));
+    assert!(
+        project
+            .read("host/src/plux_registry.rs")
+            .contains("\"sns\" = services::SNS")
+    );
+    let check = project.plux(["entrypoints", "--check"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+}
