@@ -335,7 +335,10 @@ pub fn entrypoints_crashing(
     if check && !lock_existed && lock.exists() {
         std::fs::remove_file(&lock).map_err(|e| Error::io("remove", &lock, e))?;
     }
-    planned.extend(registries?);
+    let (registries, warnings) = registries?;
+    planned.extend(registries);
+    let mut diagnostics = diagnostics;
+    diagnostics.extend(warnings);
 
     planned.sort();
     // Two outputs in one file (`registry = "plux.json"`) would have one overwrite the other.

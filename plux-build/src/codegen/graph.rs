@@ -204,6 +204,37 @@ pub fn collect(
                 Ok(entries) => out.entries.extend(entries),
                 Err(diagnostics) => errors.extend(diagnostics),
             }
+        } else if uses_plux(package) {
+            // A dependency that can declare plugins but ships no index: look, and say so when
+            // it does (its plugins are not registered), instead of adding nothing without a word.
+            let mut probe = Collected::default();
+            let mut probe_errors = Vec::new();
+            scan_into(
+                &mut probe,
+                &mut probe_errors,
+                package,
+                lib,
+                scan::TargetKind::Lib,
+                metadata,
+                cache,
+            );
+            if !probe.entries.is_empty() {
+                out.diagnostics.push(
+                    Diagnostic::warning(
+                        None,
+                        format!(
+                            "package `{}` {} declares {} plugin(s) in its sources but ships no `plux.json`; they are not registered",
+                            package.name,
+                            package.version,
+                            probe.entries.len()
+                        ),
+                    )
+                    .with_help(format!(
+                        "its authors run `cargo plux entrypoints` and publish `plux.json` with the package (`{}`)",
+                        index.display()
+                    )),
+                );
+            }
         }
         if out.entries.len() == before {
             continue;
@@ -273,6 +304,14 @@ pub fn collect_own(
     } else {
         Err(Error::Diagnostics(errors))
     }
+}
+
+/// Whether `package` depends on plux-runtime itself (only such a package can declare plugins).
+fn uses_plux(package: &Package) -> bool {
+    package
+        .dependencies
+        .iter()
+        .any(|d| d.kind == DependencyKind::Normal && d.name == "plux-runtime")
 }
 
 /// The `cfg` predicates under which the host has its direct dependency `dep`: the host
@@ -427,16 +466,19 @@ fn relative(path: &Path, root: &Path) -> String {
         .to_string()
 }
 
+/// A file to write: its path and contents.
+pub type PlannedFile = (PathBuf, String);
+
 /// The committed registry files of the selected packages of `workspace` that configure one
 /// (`[package.metadata.plux] registry = "src/plux_registry.rs"`), with their contents, for
-/// `cargo plux entrypoints` to write or `--check` to compare.
+/// `cargo plux entrypoints` to write or `--check` to compare, and the warnings met.
 ///
 /// Runs a full `cargo metadata` (the dependency graph) only when some selected package hosts
 /// a committed registry. Workspace members are scanned, not read from their `plux.json`: the
 /// same run writes those, so the registry never lags behind them. Scans use the cache `cargo
 /// plux` keeps in `<target-dir>/plux/scan-cache-v1` (the run's own scan of the workspace just
 /// filled it).
-pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> {
+pub fn plan_registries(workspace: &Workspace) -> Result<(Vec<PlannedFile>, Vec<Diagnostic>)> {
     let fed = fed_hosts(workspace)?;
     let hosts: Vec<_> = workspace
         .packages
@@ -446,7 +488,7 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
         .map(|(p, r)| registry_target(p, r).map(|path| (p, path)))
         .collect::<Result<_>>()?;
     if hosts.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let manifest = workspace
         .metadata
@@ -484,6 +526,7 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
     })?;
     let cache = scan::Cache::in_target_dir(&workspace.target_dir);
     let mut planned = Vec::new();
+    let mut warnings = Vec::new();
     let mut errors = Vec::new();
     for (host, path) in hosts {
         let wanted = canonical(&host.manifest_path);
@@ -497,14 +540,20 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
                 host.name
             )));
         };
-        match collect(&metadata, package, Members::Scan, Some(&cache)).and_then(|c| c.render()) {
-            Ok(source) => planned.push((path, source)),
+        let collected = collect(&metadata, package, Members::Scan, Some(&cache));
+        match collected.and_then(|c| Ok((c.render()?, c.diagnostics))) {
+            Ok((source, found)) => {
+                planned.push((path, source));
+                warnings.extend(found);
+            }
             Err(Error::Diagnostics(diagnostics)) => errors.extend(diagnostics),
             Err(e) => return Err(e),
         }
     }
+    warnings.sort();
+    warnings.dedup();
     if errors.is_empty() {
-        Ok(planned)
+        Ok((planned, warnings))
     } else {
         Err(Error::Diagnostics(errors))
     }

@@ -303,3 +303,32 @@ fn cargo_flags_are_passed_on_and_a_check_writes_no_lock_file() {
     );
     assert!(!project.exists("Cargo.lock"));
 }
+
+/// A dependency that declares plugins in its sources but ships no `plux.json` (a path
+/// dependency outside the workspace here, as a packaged crate would be): its plugins cannot be
+/// registered, and `entrypoints` says so, naming it (it added nothing without a word).
+#[test]
+fn a_dependency_with_plugins_but_no_index_is_named_in_a_warning() {
+    let project = workspace();
+    let runtime = plux_e2e::repo_root().join("plux-runtime");
+    project.write(
+        "dep/Cargo.toml",
+        &format!(
+            "[package]\nname = \"dep\"\nversion = \"0.3.1\"\nedition = \"2024\"\n\n[dependencies]\nplux-runtime = {{ path = \"{}\" }}\n",
+            runtime.display()
+        ),
+    );
+    project.write(
+        "dep/src/lib.rs",
+        "pub struct P;\nimpl plux_runtime::Plugin for P {}\npub static S: plux_runtime::PluginSpec<dyn plux_runtime::Plugin> =\n    plux_runtime::PluginSpec::new(\"demo\", \"s\", || Box::new(P));\n",
+    );
+    let output = plux(&project, &["entrypoints", "--offline"]);
+    assert_code(&output, 0);
+    assert!(
+        stderr(&output).contains(
+            "warning: package `dep` 0.3.1 declares 1 plugin(s) in its sources but ships no `plux.json`; they are not registered"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
