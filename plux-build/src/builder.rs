@@ -33,8 +33,9 @@
 //! `--locked`). It prints `cargo:rerun-if-changed` for every scanned source file, module-tree
 //! directory and `plux.json` it read, the `Cargo.toml` of the host, of every package whose
 //! plugins it registers (their `[package.metadata.plux]` says what is scanned) and of the
-//! workspace (`[workspace.metadata.plux]`), and the `Cargo.lock` (the dependency graph), and
-//! nothing else, so the script re-runs exactly when its output can change. A path with a line
+//! workspace (`[workspace.metadata.plux]`), and the `Cargo.lock` (the dependency graph), so the
+//! script re-runs exactly when its output can change; and `cargo:rustc-env=PLUX_REGISTRY=<path>`
+//! (`PLUX_PACK` for a pack), where `include_registry!()` finds the file. Nothing else. A path with a line
 //! break, which cargo's directive lines cannot carry, is an error rather than a directive. It only writes into `$OUT_DIR/plux`: `registry.rs`, only when its content changes,
 //! and the scan cache `scan-cache-v1` (see [`crate::scan::Cache`]; per-file results re-used
 //! while a file is unchanged, so a re-run scans only what changed; it never changes a result and
@@ -182,7 +183,7 @@ impl Builder {
         inputs.dedup();
         // A line break would end the `cargo:rerun-if-changed=` line and start another
         // directive of the file name's making; cargo has no way to express such a path.
-        if let Some(bad) = inputs.iter().find(|p| {
+        if let Some(bad) = inputs.iter().chain([&registry]).find(|p| {
             p.as_os_str()
                 .as_encoded_bytes()
                 .iter()
@@ -208,6 +209,14 @@ impl Builder {
         for input in &generated.inputs {
             println!("cargo:rerun-if-changed={}", input.display());
         }
+        // Where `include_registry!()` / `include_pack!()` find the file (a package without a
+        // build script that sets it gets their message saying what to add).
+        let var = if self.pack {
+            "PLUX_PACK"
+        } else {
+            "PLUX_REGISTRY"
+        };
+        println!("cargo:rustc-env={var}={}", generated.registry.display());
         for warning in &generated.warnings {
             for line in warning.to_string().lines() {
                 println!("cargo:warning={line}");

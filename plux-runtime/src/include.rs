@@ -22,15 +22,17 @@ use crate::{PluginEntry, PluginSpec};
 /// }
 /// ```
 ///
-/// The file is `$OUT_DIR/plux/registry.rs`; without a build script that calls plux-build the
-/// macro fails to compile with "couldn't read ...registry.rs", and without a build script at
-/// all with "environment variable `OUT_DIR` not defined".
+/// The file is `$OUT_DIR/plux/registry.rs`, which the build script names in the
+/// `PLUX_REGISTRY` environment variable; without a build script that calls
+/// `plux_build::build()` the macro fails to compile with "plux: `include_registry!()` includes
+/// the registry that `plux_build::build()` generates in the build script, and this package's
+/// build script does not call it; add `build.rs` with `fn main() { plux_build::build() }` ...".
 #[macro_export]
 macro_rules! include_registry {
     () => {
-        ::core::include!(::core::concat!(
-            ::core::env!("OUT_DIR"),
-            "/plux/registry.rs"
+        ::core::include!(::core::env!(
+            "PLUX_REGISTRY",
+            "plux: `include_registry!()` includes the registry that `plux_build::build()` generates in the build script, and this package's build script does not call it; add `build.rs` with `fn main() { plux_build::build() }` (and `plux-build` under `[build-dependencies]`), or commit the registry with `cargo plux entrypoints` instead"
         ));
     };
 }

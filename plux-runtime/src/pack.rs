@@ -593,7 +593,10 @@ pub fn installed() -> Option<&'static PackFinder> {
 #[macro_export]
 macro_rules! include_pack {
     () => {
-        ::core::include!(::core::concat!(::core::env!("OUT_DIR"), "/plux/pack.rs"));
+        ::core::include!(::core::env!(
+            "PLUX_PACK",
+            "plux: `include_pack!()` includes the registry that `plux_build::pack()` generates in the build script, and this package's build script does not call it; add `build.rs` with `fn main() { plux_build::pack() }` (and `plux-build` under `[build-dependencies]`)"
+        ));
         $crate::export_pack!(REGISTRY);
     };
 }
