@@ -20,9 +20,7 @@ pub struct Shell {
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";
 const RED: &str = "\x1b[1;31m";
-const YELLOW: &str = "\x1b[1;33m";
 const GREEN: &str = "\x1b[1;32m";
-const BLUE: &str = "\x1b[1;34m";
 
 impl Shell {
     /// A shell without color, for tests.
@@ -117,27 +115,16 @@ impl Shell {
         writeln!(io::stdout().lock(), "{value}")
     }
 
-    /// Prints diagnostics: rustc's format on stderr, or JSON lines on stdout. Paths are shown
-    /// relative to the current directory; on the terminal, control characters in any part are
-    /// escaped (JSON escapes them itself).
+    /// Prints diagnostics: rustc's format on stderr (with the source line and a caret when the
+    /// file can be read), or JSON lines on stdout. Paths are shown relative to the current
+    /// directory; on the terminal, control characters in any part are escaped (JSON escapes them
+    /// itself).
     pub fn diagnostics(&self, diagnostics: &[Diagnostic]) -> io::Result<()> {
         for diagnostic in diagnostics {
+            let source = diagnostic.location.as_ref().map(|l| l.file.clone());
             let mut diagnostic = diagnostic.clone();
             if let Some(location) = &mut diagnostic.location {
                 location.file = PathBuf::from(self.shown(&location.file));
-            }
-            if !self.json {
-                diagnostic.message = safe(&diagnostic.message).into_owned();
-                for note in &mut diagnostic.notes {
-                    *note = safe(note).into_owned();
-                }
-                if let Some(help) = &mut diagnostic.help {
-                    *help = safe(help).into_owned();
-                }
-                if let Some(location) = &mut diagnostic.location {
-                    location.file =
-                        PathBuf::from(safe_line(&location.file.display().to_string()).as_ref());
-                }
             }
             if let Some(cwd) = &self.cwd {
                 // notes name other places (`also declared at /abs/path:1:1`)
@@ -148,35 +135,89 @@ impl Shell {
             }
             if self.json {
                 self.json_line(&diagnostic.to_json())?;
-            } else {
-                let _ = writeln!(io::stderr(), "{}\n", self.render(&diagnostic));
+                continue;
             }
+            diagnostic.message = safe(&diagnostic.message).into_owned();
+            for note in &mut diagnostic.notes {
+                *note = safe(note).into_owned();
+            }
+            if let Some(help) = &mut diagnostic.help {
+                *help = safe(help).into_owned();
+            }
+            if let Some(location) = &mut diagnostic.location {
+                location.file =
+                    PathBuf::from(safe_line(&location.file.display().to_string()).as_ref());
+            }
+            let _ = writeln!(
+                io::stderr(),
+                "{}\n",
+                self.render(&diagnostic, source.as_deref())
+            );
         }
         Ok(())
     }
 
-    fn render(&self, diagnostic: &Diagnostic) -> String {
-        if !self.color {
-            return diagnostic.to_string();
-        }
+    /// A diagnostic as rustc renders one: the message, ` --> file:line:col`, the source line
+    /// with a caret under the column (read from `source`, when it is a readable regular file
+    /// and the line is plain text of a reasonable length), notes and help.
+    fn render(&self, diagnostic: &Diagnostic, source: Option<&Path>) -> String {
+        use annotate_snippets::{AnnotationKind, Group, Level, Origin, Snippet};
+
         let level = match diagnostic.severity {
-            Severity::Error => self.paint(RED, "error"),
-            Severity::Warning => self.paint(YELLOW, "warning"),
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
         };
-        let mut text = format!(
-            "{level}{}",
-            self.paint(BOLD, &format!(": {}", diagnostic.message))
-        );
-        if let Some(location) = &diagnostic.location {
-            text.push_str(&format!("\n {} {location}", self.paint(BLUE, "-->")));
-        }
+        let title = level.primary_title(diagnostic.message.as_str());
+        let mut group = match &diagnostic.location {
+            None => Group::with_title(title),
+            Some(location) => {
+                let path = location.file.display().to_string();
+                match source.and_then(|file| source_line(file, location.line)) {
+                    Some(line) => {
+                        let start = line
+                            .char_indices()
+                            .nth(location.column.saturating_sub(1))
+                            .map_or(line.len(), |(i, _)| i);
+                        // The word at the column (an identifier, a key), else one character.
+                        let word: usize = line[start..]
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .map(char::len_utf8)
+                            .sum();
+                        let end = match word {
+                            0 => line[start..]
+                                .chars()
+                                .next()
+                                .map_or(start, |c| start + c.len_utf8()),
+                            n => start + n,
+                        };
+                        title.element(
+                            Snippet::source(line)
+                                .line_start(location.line)
+                                .path(path)
+                                .annotation(AnnotationKind::Primary.span(start..end)),
+                        )
+                    }
+                    None => title.element(
+                        Origin::path(path)
+                            .line(location.line)
+                            .char_column(location.column),
+                    ),
+                }
+            }
+        };
         for note in &diagnostic.notes {
-            text.push_str(&format!("\n  {} {note}", self.paint(BOLD, "= note:")));
+            group = group.element(Level::NOTE.message(note.as_str()));
         }
         if let Some(help) = &diagnostic.help {
-            text.push_str(&format!("\n  {} {help}", self.paint(BOLD, "= help:")));
+            group = group.element(Level::HELP.message(help.as_str()));
         }
-        text
+        let renderer = if self.color {
+            annotate_snippets::Renderer::styled()
+        } else {
+            annotate_snippets::Renderer::plain()
+        };
+        renderer.render(&[group])
     }
 
     /// `error: message` and the `Caused by:` chain on stderr.
@@ -205,6 +246,21 @@ impl Shell {
         }
         text
     }
+}
+
+/// Line `line` (1-based) of the source file at `path`, when the file is a regular file of at
+/// most 16 MiB and the line is at most 500 characters of text without control characters (a
+/// minified or binary file shows no snippet, the location is enough).
+fn source_line(path: &Path, line: usize) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > 16 << 20 {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let found = text.lines().nth(line.checked_sub(1)?)?;
+    (found.chars().count() <= 500 && !found.chars().any(|c| c.is_control() && c != '\t'))
+        .then(|| found.to_owned())
 }
 
 /// `text` with the characters that would act on a terminal escaped as Rust does (`\u{1b}`):
