@@ -90,7 +90,7 @@ pub(crate) fn expand(args: TokenStream, item: &ItemFn, errors: &mut Errors) -> O
         Condition::Function(path) => quote_spanned!(path.span()=> .with_should_load_fn(#path)),
     });
     let load = args.load.as_ref().map(|path| {
-        quote_spanned!(path.span()=> .with_load(|| ::plux_runtime::__private::load_result(#path())))
+        quote_spanned!(path.span()=> .with_load_args(|args| ::plux_runtime::__private::call_load_hook(#path, args)))
     });
     let vis = &item.vis;
     let cfgs = cfgs(&item.attrs);

@@ -49,6 +49,21 @@
 //! }
 //! ```
 //!
+//! # Parity with Python plux
+//!
+//! | Python plux | here |
+//! |---|---|
+//! | `PluginManager(namespace, load_args, listener, finder, filters)` | [`PluginManager::builder`] / [`builder_with_args`](PluginManager::builder_with_args), with the same options |
+//! | `load(name)`, idempotent; `load_all(propagate_exceptions)` | [`load`](PluginManager::load) (runs a plugin's load once, also under concurrent callers); [`load_all`](PluginManager::load_all) and [`try_load_all`](PluginManager::try_load_all), which also fails on an entry that could not be resolved |
+//! | `container.load_value`, `on_load_after(spec, plugin, load_result)` | [`Plugin::load_value`] returns it; [`PluginContainer::load_value`] keeps it; `on_load_after` receives it |
+//! | a function plugin's `load` gets the manager's load args | `#[plugin(load = hook)]` takes `fn()` or `fn(&Args)`; another args type is a load error naming the type the hook takes |
+//! | `exists(name)`, `is_loaded(name)` of an unknown name raise | return `false`: they answer a yes/no question, everywhere (the manager, its containers); [`load`](PluginManager::load) and [`get_container`](PluginManager::get_container) of an unknown name are errors ([`PluginError::NotFound`]) |
+//! | `PluginDisabled`, `PluginException` | [`PluginError`]: `Disabled` (with Python's message), `Init`, `Load`, `Resolve`, `NotFound`, `Recursive` |
+//! | a factory or load that raises | an error **or a panic** is an init or load error; the manager goes on |
+//! | `MatchingPluginFilter`, `global_plugin_filter` (fnmatch) | the same, with glob patterns |
+//! | `CompositeFinder` | [`CompositeFinder`] |
+//! | extensions installed after the application | plugin packs (feature `packs`, below) |
+//!
 //! # Plugin packs
 //!
 //! With the `packs` feature, a host also loads plugins built after it, from libraries installed
@@ -95,7 +110,7 @@ mod spec;
 pub mod __private;
 
 pub use registry::{CompositeFinder, PluginEntry, PluginFinder, Registry, install, installed};
-pub use spec::{BoxError, Plugin, PluginSpec};
+pub use spec::{BoxError, LoadValue, Plugin, PluginSpec};
 // Owners add their `pub use` lines below (manager/listener/filter/error: runtime helper;
 // function + the `plugin` attribute re-export: macros helper).
 pub use error::{Cause, Disabled, Panicked, PatternError, PluginError};

@@ -134,6 +134,53 @@ pub fn load_result<T: LoadOutput>(output: T) -> Result<(), BoxError> {
     output.into_load_result()
 }
 
+/// A function plugin's `load` hook: `fn()` or `fn(&Args)`, returning a [`LoadOutput`]; `M`
+/// tells the two apart (`()` or `(Args,)`).
+#[diagnostic::on_unimplemented(
+    message = "a `load` hook is a `fn()` or `fn(&Args)` (the manager's load arguments) returning `()` or `Result<(), E>` with `E: Into<BoxError>`",
+    label = "`{Self}` is not such a function"
+)]
+pub trait LoadHook<M> {
+    /// Runs the hook with the manager's load arguments.
+    fn call(&self, args: &dyn std::any::Any) -> Result<(), BoxError>;
+}
+
+impl<H, R> LoadHook<()> for H
+where
+    H: Fn() -> R,
+    R: LoadOutput,
+{
+    fn call(&self, _: &dyn std::any::Any) -> Result<(), BoxError> {
+        self().into_load_result()
+    }
+}
+
+impl<H, A, R> LoadHook<(A,)> for H
+where
+    H: Fn(&A) -> R,
+    A: 'static,
+    R: LoadOutput,
+{
+    fn call(&self, args: &dyn std::any::Any) -> Result<(), BoxError> {
+        match args.downcast_ref::<A>() {
+            Some(args) => self(args).into_load_result(),
+            None => Err(format!(
+                "the plugin's load hook takes `&{}`, and this manager's load arguments are another type",
+                std::any::type_name::<A>()
+            )
+            .into()),
+        }
+    }
+}
+
+/// Runs `hook` (what `#[plugin(load = hook)]` names) with the manager's load arguments.
+pub fn call_load_hook<M, H: LoadHook<M>>(
+    hook: H,
+    args: &dyn std::any::Any,
+) -> Result<(), BoxError> {
+    hook.call(args)
+}
+
 /// The result of a `try_factory`, with the error boxed.
 pub fn try_factory_result<T, E: Into<BoxError>>(result: Result<T, E>) -> Result<T, BoxError> {
     result.map_err(Into::into)

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use crate::boundary::Boundary;
-use crate::{PluginEntry, PluginError, PluginSpec};
+use crate::{LoadValue, PluginEntry, PluginError, PluginSpec};
 
 use super::index::Index;
 
@@ -40,6 +40,8 @@ enum Phase {
 struct State<P: ?Sized> {
     phase: Phase,
     plugin: Option<Arc<P>>,
+    /// What the plugin's load produced.
+    value: Option<LoadValue>,
     /// The init error, load error or disabled error; the variant says which. Boxed: errors are
     /// rare, and a small state keeps the index (one allocation for all containers) small.
     error: Option<Box<PluginError>>,
@@ -147,6 +149,7 @@ impl<P: ?Sized + 'static> Container<P> {
             state: Mutex::new(State {
                 phase: Phase::Idle,
                 plugin: None,
+                value: None,
                 error: None,
                 loaded: false,
                 waiters: 0,
@@ -272,6 +275,11 @@ impl<P: ?Sized + 'static> Run<'_, P> {
         self.container.lock().plugin = Some(plugin);
     }
 
+    /// Records what the plugin's load produced.
+    pub(crate) fn set_value(&self, value: Option<LoadValue>) {
+        self.container.lock().value = value;
+    }
+
     /// Records the init or load error (the run is settled later, after the hooks fired).
     pub(crate) fn set_error(&self, error: PluginError) {
         self.container.lock().error = Some(Box::new(error));
@@ -395,6 +403,12 @@ impl<P: ?Sized + 'static> PluginContainer<P> {
     /// The plugin, once its factory made it (also when it later failed to load).
     pub fn plugin(&self) -> Option<Arc<P>> {
         self.container().plugin()
+    }
+
+    /// What the plugin's load produced ([`Plugin::load_value`](crate::Plugin::load_value);
+    /// Python plux's `load_value`), once it loaded.
+    pub fn load_value(&self) -> Option<LoadValue> {
+        self.read(|s| s.value.clone())
     }
 
     /// Whether the factory made the plugin.

@@ -184,20 +184,21 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
         }
 
         crate::log_contained!(log::Level::Debug, "loading plugin {id}");
-        match boundary.contain("load", || plugin.load(&self.args)) {
-            Ok(Ok(())) => {}
+        let value = match boundary.contain("load", || plugin.load_value(&self.args)) {
+            Ok(Ok(value)) => value,
             Ok(Err(error)) => {
                 return self.failed(run, container, &failed, Some(&plugin), error.into());
             }
             Err(panicked) => {
                 return self.failed(run, container, &failed, Some(&plugin), panicked.into());
             }
-        }
+        };
         if let Err(failure) = self.veto(listeners, &id, "on_load_after", |l| {
-            l.on_load_after(spec, &plugin)
+            l.on_load_after(spec, &plugin, value.as_ref())
         }) {
             return self.failed(run, container, &failed, Some(&plugin), failure);
         }
+        run.set_value(value);
         run.loaded()
     }
 

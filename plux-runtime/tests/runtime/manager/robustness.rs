@@ -114,7 +114,12 @@ impl PluginLifecycleListener<dyn Dummy, Args> for Panicker {
     fn on_load_before(&self, _: &Spec, _: &Arc<dyn Dummy>, _: &Args) -> Result<(), BoxError> {
         panic!("listener exploded");
     }
-    fn on_load_after(&self, _: &Spec, _: &Arc<dyn Dummy>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        _: &Spec,
+        _: &Arc<dyn Dummy>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         panic!("listener exploded");
     }
     fn on_load_exception(&self, _: &Spec, _: &Arc<dyn Dummy>, _: &PluginError) {
@@ -248,7 +253,12 @@ impl PluginLifecycleListener<dyn Dummy, Args> for Chain {
                 .push(format!("names {:?}", manager.list_names()));
         }
     }
-    fn on_load_after(&self, spec: &Spec, _: &Arc<dyn Dummy>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        spec: &Spec,
+        _: &Arc<dyn Dummy>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         if spec.name() == "first" {
             let manager = self.manager.get().unwrap().upgrade().unwrap();
             let then = manager.load("then").map(|p| p.kind().to_owned());
@@ -390,7 +400,12 @@ impl Dummy for BombInLoad {
 
 struct BombListener;
 impl PluginLifecycleListener<dyn Dummy, Args> for BombListener {
-    fn on_load_after(&self, spec: &Spec, _: &Arc<dyn Dummy>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        spec: &Spec,
+        _: &Arc<dyn Dummy>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         if spec.name() == "good" {
             std::panic::panic_any(Bomb);
         }
