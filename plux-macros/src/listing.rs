@@ -331,6 +331,13 @@ fn read(path: &Path) -> Result<Arc<Listing>, String> {
 /// A regular file of at most [`MAX_BYTES`], as UTF-8.
 fn read_bounded(path: &Path) -> Result<String, String> {
     use std::io::Read as _;
+    // Checked before opening too: opening a FIFO would block the compiler.
+    if !std::fs::metadata(path)
+        .map_err(|e| e.to_string())?
+        .is_file()
+    {
+        return Err("not a regular file".to_owned());
+    }
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let meta = file.metadata().map_err(|e| e.to_string())?;
     if !meta.is_file() {

@@ -332,3 +332,22 @@ fn a_dependency_with_plugins_but_no_index_is_named_in_a_warning() {
         stderr(&output)
     );
 }
+
+/// A plugin crate whose `plux.json` is a FIFO: `#[plugin]`'s listing check refuses it with a
+/// compile error naming the file, instead of blocking the compiler.
+#[test]
+fn a_fifo_as_plux_json_is_a_compile_error_not_a_hung_compiler() {
+    let project = Project::fixture("cli-types");
+    std::fs::remove_file(project.join("plux.json")).unwrap();
+    mkfifo(&project.join("plux.json"));
+    let guard = plux_e2e::fixture_lock();
+    let output = bounded(project.fixture_cargo(["build", "-q", "--lib"]));
+    drop(guard);
+    assert_code(&output, 101);
+    assert!(
+        stderr(&output)
+            .contains("`plux.json` of package `cli-types` cannot be read (not a regular file)"),
+        "{}",
+        stderr(&output)
+    );
+}
