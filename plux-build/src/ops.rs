@@ -459,18 +459,21 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Index, Vec<Diagnostic>)> {
 fn default_crate_name(dir: &Path) -> Result<String> {
     let absolute = dir.canonicalize().map_err(|e| Error::io("read", dir, e))?;
     let manifest = absolute.join("Cargo.toml");
-    let from_manifest = std::fs::read_to_string(&manifest).ok().and_then(|text| {
-        let mut in_package = false;
-        text.lines().find_map(|line| {
-            let line = line.trim();
-            if line.starts_with('[') {
-                in_package = line == "[package]";
-                return None;
-            }
-            let value = line.strip_prefix("name")?.trim_start().strip_prefix('=')?;
-            in_package.then(|| value.trim().trim_matches('"').to_owned())
-        })
-    });
+    let from_manifest = crate::fsx::read_regular(&manifest, 16 << 20)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| {
+            let mut in_package = false;
+            text.lines().find_map(|line| {
+                let line = line.trim();
+                if line.starts_with('[') {
+                    in_package = line == "[package]";
+                    return None;
+                }
+                let value = line.strip_prefix("name")?.trim_start().strip_prefix('=')?;
+                in_package.then(|| value.trim().trim_matches('"').to_owned())
+            })
+        });
     let name = from_manifest
         .or_else(|| {
             absolute

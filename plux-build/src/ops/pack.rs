@@ -89,7 +89,7 @@ pub fn pack(options: &PackOptions) -> Result<(Vec<Packed>, Vec<Diagnostic>)> {
         }
         let expected = index.render();
         let index_path = package.index_path();
-        if fs::read_to_string(&index_path).ok().as_deref() != Some(expected.as_str()) {
+        if crate::index::read_text(&index_path).ok().as_deref() != Some(expected.as_str()) {
             errors.push(
                 Diagnostic::error(
                     None,

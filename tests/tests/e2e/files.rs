@@ -351,3 +351,17 @@ fn a_fifo_as_plux_json_is_a_compile_error_not_a_hung_compiler() {
         stderr(&output)
     );
 }
+
+/// `entrypoints --check` with a FIFO where the registry is: an error naming it, not a hang.
+#[test]
+fn a_check_against_a_fifo_is_an_error_not_a_hang() {
+    let project = workspace();
+    mkfifo(&project.join("ws/src/plux_registry.rs"));
+    let output = plux(&project, &["entrypoints", "--check"]);
+    assert_code(&output, 1);
+    assert!(
+        stderr(&output).contains("plux_registry.rs`: not a regular file"),
+        "{}",
+        stderr(&output)
+    );
+}
