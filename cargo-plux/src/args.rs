@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{discover, entrypoints, list, show};
+use crate::commands::{discover, entrypoints, list, pack, show};
 
 /// cargo invokes `cargo-plux plux <args>`.
 #[derive(Debug, Parser)]
@@ -44,6 +44,8 @@ pub enum Command {
     Resolve(list::ResolveArgs),
     /// List all plugins by namespace, with where each is declared
     List(list::ListArgs),
+    /// Build plugin packs: a `cdylib`, its `plux.json` and a manifest, for hosts to load at run time
+    Pack(pack::PackArgs),
 }
 
 /// Output format of diagnostics and results.
@@ -117,6 +119,15 @@ pub struct GlobalArgs {
     /// packages)
     #[arg(long, value_name = "GLOB", global = true, help_heading = "Scanning")]
     pub exclude_glob: Vec<String>,
+    /// Assert that `Cargo.lock` will remain unchanged (passed to cargo)
+    #[arg(long, global = true, help_heading = "Manifest Options")]
+    pub locked: bool,
+    /// Run without accessing the network (passed to cargo)
+    #[arg(long, global = true, help_heading = "Manifest Options")]
+    pub offline: bool,
+    /// Equivalent to specifying both `--locked` and `--offline` (passed to cargo)
+    #[arg(long, global = true, help_heading = "Manifest Options")]
+    pub frozen: bool,
     /// Use verbose output (also list files that are up to date)
     #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Output")]
     pub verbose: u8,
@@ -157,6 +168,13 @@ impl GlobalArgs {
             selection: self.selection(),
             include: self.include_glob.clone(),
             exclude: self.exclude_glob.clone(),
+            on_wait: Some(|path| {
+                eprintln!(
+                    "{:>12} waiting for file lock on {}",
+                    "Blocking",
+                    path.display()
+                );
+            }),
         }
     }
 
@@ -167,6 +185,20 @@ impl GlobalArgs {
             packages: self.packages.clone(),
             workspace: self.workspace,
             exclude: self.exclude.clone(),
+            cargo_flags: self.cargo_flags(),
         }
+    }
+
+    /// `--locked`, `--offline`, `--frozen` as given, for cargo.
+    pub fn cargo_flags(&self) -> Vec<String> {
+        [
+            (self.locked, "--locked"),
+            (self.offline, "--offline"),
+            (self.frozen, "--frozen"),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, flag)| flag.to_owned())
+        .collect()
     }
 }

@@ -20,9 +20,7 @@ pub struct Shell {
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";
 const RED: &str = "\x1b[1;31m";
-const YELLOW: &str = "\x1b[1;33m";
 const GREEN: &str = "\x1b[1;32m";
-const BLUE: &str = "\x1b[1;34m";
 
 impl Shell {
     /// A shell without color, for tests.
@@ -90,7 +88,7 @@ impl Shell {
             return;
         }
         let verb = self.paint(GREEN, &format!("{verb:>12}"));
-        let _ = writeln!(io::stderr(), "{verb} {message}");
+        let _ = writeln!(io::stderr(), "{verb} {}", safe(message));
     }
 
     /// A status line shown only with `-v`.
@@ -103,7 +101,12 @@ impl Shell {
     /// A `note: ...` on stderr (not with `-q` or JSON).
     pub fn note(&self, message: &str) {
         if !self.quiet && !self.json {
-            let _ = writeln!(io::stderr(), "{}: {message}", self.paint(BOLD, "note"));
+            let _ = writeln!(
+                io::stderr(),
+                "{}: {}",
+                self.paint(BOLD, "note"),
+                safe(message)
+            );
         }
     }
 
@@ -112,10 +115,13 @@ impl Shell {
         writeln!(io::stdout().lock(), "{value}")
     }
 
-    /// Prints diagnostics: rustc's format on stderr, or JSON lines on stdout. Paths are shown
-    /// relative to the current directory.
+    /// Prints diagnostics: rustc's format on stderr (with the source line and a caret when the
+    /// file can be read), or JSON lines on stdout. Paths are shown relative to the current
+    /// directory; on the terminal, control characters in any part are escaped (JSON escapes them
+    /// itself).
     pub fn diagnostics(&self, diagnostics: &[Diagnostic]) -> io::Result<()> {
         for diagnostic in diagnostics {
+            let source = diagnostic.location.as_ref().map(|l| l.file.clone());
             let mut diagnostic = diagnostic.clone();
             if let Some(location) = &mut diagnostic.location {
                 location.file = PathBuf::from(self.shown(&location.file));
@@ -129,35 +135,89 @@ impl Shell {
             }
             if self.json {
                 self.json_line(&diagnostic.to_json())?;
-            } else {
-                let _ = writeln!(io::stderr(), "{}\n", self.render(&diagnostic));
+                continue;
             }
+            diagnostic.message = safe(&diagnostic.message).into_owned();
+            for note in &mut diagnostic.notes {
+                *note = safe(note).into_owned();
+            }
+            if let Some(help) = &mut diagnostic.help {
+                *help = safe(help).into_owned();
+            }
+            if let Some(location) = &mut diagnostic.location {
+                location.file =
+                    PathBuf::from(safe_line(&location.file.display().to_string()).as_ref());
+            }
+            let _ = writeln!(
+                io::stderr(),
+                "{}\n",
+                self.render(&diagnostic, source.as_deref())
+            );
         }
         Ok(())
     }
 
-    fn render(&self, diagnostic: &Diagnostic) -> String {
-        if !self.color {
-            return diagnostic.to_string();
-        }
+    /// A diagnostic as rustc renders one: the message, ` --> file:line:col`, the source line
+    /// with a caret under the column (read from `source`, when it is a readable regular file
+    /// and the line is plain text of a reasonable length), notes and help.
+    fn render(&self, diagnostic: &Diagnostic, source: Option<&Path>) -> String {
+        use annotate_snippets::{AnnotationKind, Group, Level, Origin, Snippet};
+
         let level = match diagnostic.severity {
-            Severity::Error => self.paint(RED, "error"),
-            Severity::Warning => self.paint(YELLOW, "warning"),
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
         };
-        let mut text = format!(
-            "{level}{}",
-            self.paint(BOLD, &format!(": {}", diagnostic.message))
-        );
-        if let Some(location) = &diagnostic.location {
-            text.push_str(&format!("\n {} {location}", self.paint(BLUE, "-->")));
-        }
+        let title = level.primary_title(diagnostic.message.as_str());
+        let mut group = match &diagnostic.location {
+            None => Group::with_title(title),
+            Some(location) => {
+                let path = location.file.display().to_string();
+                match source.and_then(|file| source_line(file, location.line)) {
+                    Some(line) => {
+                        let start = line
+                            .char_indices()
+                            .nth(location.column.saturating_sub(1))
+                            .map_or(line.len(), |(i, _)| i);
+                        // The word at the column (an identifier, a key), else one character.
+                        let word: usize = line[start..]
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .map(char::len_utf8)
+                            .sum();
+                        let end = match word {
+                            0 => line[start..]
+                                .chars()
+                                .next()
+                                .map_or(start, |c| start + c.len_utf8()),
+                            n => start + n,
+                        };
+                        title.element(
+                            Snippet::source(line)
+                                .line_start(location.line)
+                                .path(path)
+                                .annotation(AnnotationKind::Primary.span(start..end)),
+                        )
+                    }
+                    None => title.element(
+                        Origin::path(path)
+                            .line(location.line)
+                            .char_column(location.column),
+                    ),
+                }
+            }
+        };
         for note in &diagnostic.notes {
-            text.push_str(&format!("\n  {} {note}", self.paint(BOLD, "= note:")));
+            group = group.element(Level::NOTE.message(note.as_str()));
         }
         if let Some(help) = &diagnostic.help {
-            text.push_str(&format!("\n  {} {help}", self.paint(BOLD, "= help:")));
+            group = group.element(Level::HELP.message(help.as_str()));
         }
-        text
+        let renderer = if self.color {
+            annotate_snippets::Renderer::styled()
+        } else {
+            annotate_snippets::Renderer::plain()
+        };
+        renderer.render(&[group])
     }
 
     /// `error: message` and the `Caused by:` chain on stderr.
@@ -167,9 +227,12 @@ impl Shell {
 
     /// The text [`Shell::error`] prints.
     pub fn error_text(&self, error: &anyhow::Error) -> String {
-        let mut text = format!("{}: {error}", self.paint(RED, "error"));
+        let mut text = format!("{}: {}", self.paint(RED, "error"), safe(&error.to_string()));
         // A cause whose text its parent already shows (`cannot read x: <io error>`) adds nothing.
-        let messages: Vec<String> = error.chain().map(ToString::to_string).collect();
+        let messages: Vec<String> = error
+            .chain()
+            .map(|cause| safe(&cause.to_string()).into_owned())
+            .collect();
         let causes: Vec<&String> = messages
             .windows(2)
             .filter(|pair| !pair[0].contains(pair[1].as_str()))
@@ -183,6 +246,55 @@ impl Shell {
         }
         text
     }
+}
+
+/// Line `line` (1-based) of the source file at `path`, when the file is a regular file of at
+/// most 16 MiB and the line is at most 500 characters of text without control characters (a
+/// minified or binary file shows no snippet, the location is enough).
+fn source_line(path: &Path, line: usize) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > 16 << 20 {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let found = text.lines().nth(line.checked_sub(1)?)?;
+    (found.chars().count() <= 500 && !found.chars().any(|c| c.is_control() && c != '\t'))
+        .then(|| found.to_owned())
+}
+
+/// `text` with the characters that would act on a terminal escaped as Rust does (`\u{1b}`):
+/// control characters other than line breaks (an escape sequence in a file name could recolor
+/// or rewrite the screen) and the invisible bidirectional controls (U+202E makes text read
+/// backwards), as rustc and cargo escape them. Line breaks stay (messages of other tools span
+/// lines); [`safe_line`] escapes them too.
+pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, |c| c == '\n')
+}
+
+/// [`safe`], with line breaks escaped too: for a file name or a plugin name.
+pub fn safe_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, |_| false)
+}
+
+fn escape(text: &str, keep: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    let acts = |c: char| {
+        !keep(c)
+            && (c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    };
+    if !text.chars().any(acts) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if acts(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// cargo's `CARGO_TERM_COLOR`, which cargo passes on to subcommands.

@@ -24,6 +24,7 @@ fn help_snapshot() {
     insta::assert_snapshot!("plux_help", help(&["plux"]));
     insta::assert_snapshot!("entrypoints_help", help(&["plux", "entrypoints"]));
     insta::assert_snapshot!("discover_help", help(&["plux", "discover"]));
+    insta::assert_snapshot!("pack_help", help(&["plux", "pack"]));
 }
 
 #[test]
@@ -65,4 +66,15 @@ fn errors_print_their_cause_chain_once() {
         Shell::plain().error_text(&error),
         "error: outer\n\nCaused by:\n  inner"
     );
+}
+
+#[test]
+fn terminal_text_escapes_what_acts_on_a_terminal() {
+    use crate::shell::{safe, safe_line};
+    assert_eq!(safe("plain text\nnext line"), "plain text\nnext line");
+    assert_eq!(safe("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+    assert_eq!(safe("ab\u{202e}cd\u{2066}"), "ab\\u{202e}cd\\u{2066}");
+    assert_eq!(safe("tab\there\u{7f}\u{85}"), "tab\\there\\u{7f}\\u{85}");
+    assert_eq!(safe_line("file\nname.rs"), "file\\nname.rs");
+    assert!(matches!(safe("é ü 中"), std::borrow::Cow::Borrowed(_)));
 }

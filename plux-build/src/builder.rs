@@ -31,9 +31,12 @@
 //! lock file and the sources cargo already has; it takes no lock that the running build holds,
 //! so it neither deadlocks nor touches the network; when that fails, it retries with
 //! `--locked`). It prints `cargo:rerun-if-changed` for every scanned source file, module-tree
-//! directory and `plux.json` it read, plus the host's `Cargo.toml` and the `Cargo.lock` (the
-//! dependency graph), and nothing else, so the script re-runs exactly when its output can
-//! change. It only writes into `$OUT_DIR/plux`: `registry.rs`, only when its content changes,
+//! directory and `plux.json` it read, the `Cargo.toml` of the host, of every package whose
+//! plugins it registers (their `[package.metadata.plux]` says what is scanned) and of the
+//! workspace (`[workspace.metadata.plux]`), and the `Cargo.lock` (the dependency graph), so the
+//! script re-runs exactly when its output can change; and `cargo:rustc-env=PLUX_REGISTRY=<path>`
+//! (`PLUX_PACK` for a pack), where `include_registry!()` finds the file. Nothing else. A path with a line
+//! break, which cargo's directive lines cannot carry, is an error rather than a directive. It only writes into `$OUT_DIR/plux`: `registry.rs`, only when its content changes,
 //! and the scan cache `scan-cache-v1` (see [`crate::scan::Cache`]; per-file results re-used
 //! while a file is unchanged, so a re-run scans only what changed; it never changes a result and
 //! is not an input, so no `cargo:rerun-if-changed` line names it).
@@ -48,7 +51,7 @@ use std::process;
 use cargo_metadata::{Metadata, MetadataCommand};
 
 use crate::codegen::graph::canonical;
-use crate::codegen::{Members, collect};
+use crate::codegen::{Members, collect, collect_own};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::index::write_if_changed;
@@ -60,12 +63,13 @@ pub struct Builder {
     manifest_dir: Option<PathBuf>,
     out_dir: Option<PathBuf>,
     cargo: Option<PathBuf>,
+    pack: bool,
 }
 
 /// What a [`Builder`] produced.
 #[derive(Clone, Debug)]
 pub struct Generated {
-    /// The registry file: `$OUT_DIR/plux/registry.rs`.
+    /// The registry file: `$OUT_DIR/plux/registry.rs` (`pack.rs` for a pack).
     pub registry: PathBuf,
     /// Whether the file was (re)written; `false` when it already held this content.
     pub written: bool,
@@ -101,6 +105,15 @@ impl Builder {
     #[must_use]
     pub fn cargo(mut self, cargo: impl Into<PathBuf>) -> Self {
         self.cargo = Some(cargo.into());
+        self
+    }
+
+    /// Generates a plugin pack's registry instead of a host's: the package's own plugins only
+    /// (its dependencies' plugins are the host's), written to `$OUT_DIR/plux/pack.rs` for
+    /// `plux_runtime::include_pack!()`.
+    #[must_use]
+    pub fn pack(mut self) -> Self {
+        self.pack = true;
         self
     }
 
@@ -141,9 +154,14 @@ impl Builder {
             })?;
         // A build script may write only into `OUT_DIR`, so its scan cache lives there.
         let cache = Cache::new(out_dir.join("plux").join("scan-cache-v1"));
-        let collected = collect(&metadata, host, Members::Scan, Some(&cache))?;
+        let collected = if self.pack {
+            collect_own(&metadata, host, Some(&cache))?
+        } else {
+            collect(&metadata, host, Members::Scan, Some(&cache))?
+        };
         let source = collected.render()?;
-        let registry = out_dir.join("plux").join("registry.rs");
+        let file = if self.pack { "pack.rs" } else { "registry.rs" };
+        let registry = out_dir.join("plux").join(file);
         let written = write_if_changed(&registry, source.as_bytes())?;
         let mut inputs: Vec<PathBuf> = collected
             .files
@@ -152,12 +170,30 @@ impl Builder {
             .cloned()
             .collect();
         inputs.push(manifest);
+        // The manifests of every package whose plugins are in the registry (their
+        // `[package.metadata.plux]` says what is scanned) and the workspace's (its
+        // `[workspace.metadata.plux]`, its members).
+        inputs.extend(collected.manifests.iter().cloned());
+        inputs.push(metadata.workspace_root.as_std_path().join("Cargo.toml"));
         let lock = metadata.workspace_root.as_std_path().join("Cargo.lock");
         if lock.is_file() {
             inputs.push(lock);
         }
         inputs.sort();
         inputs.dedup();
+        // A line break would end the `cargo:rerun-if-changed=` line and start another
+        // directive of the file name's making; cargo has no way to express such a path.
+        if let Some(bad) = inputs.iter().chain([&registry]).find(|p| {
+            p.as_os_str()
+                .as_encoded_bytes()
+                .iter()
+                .any(|b| matches!(b, b'\n' | b'\r'))
+        }) {
+            return Err(Error::Config(format!(
+                "cannot tell cargo to watch `{}`: its path has a line break, which a build script cannot print to cargo; rename it",
+                bad.display().to_string().escape_debug()
+            )));
+        }
         Ok(Generated {
             registry,
             written,
@@ -173,6 +209,14 @@ impl Builder {
         for input in &generated.inputs {
             println!("cargo:rerun-if-changed={}", input.display());
         }
+        // Where `include_registry!()` / `include_pack!()` find the file (a package without a
+        // build script that sets it gets their message saying what to add).
+        let var = if self.pack {
+            "PLUX_PACK"
+        } else {
+            "PLUX_REGISTRY"
+        };
+        println!("cargo:rustc-env={var}={}", generated.registry.display());
         for warning in &generated.warnings {
             for line in warning.to_string().lines() {
                 println!("cargo:warning={line}");
@@ -216,13 +260,31 @@ impl Builder {
 /// `plux error: ...` and every diagnostic to stderr and exits with status 1 (no panic).
 pub fn build() {
     if let Err(error) = Builder::new().build() {
-        eprintln!("plux error: {error}");
-        if let Error::Diagnostics(diagnostics) = &error {
-            for diagnostic in diagnostics {
-                eprintln!("{diagnostic}");
-            }
-        }
+        report(&error);
         process::exit(1);
+    }
+}
+
+/// The one-line build.rs entry point of a plugin pack: [`Builder::new`]`().pack().build()`,
+/// failing like [`build`]. The pack's `lib.rs` then calls `plux_runtime::include_pack!()`.
+///
+/// ```no_run
+/// // build.rs of a pack crate (`crate-type = ["cdylib"]`)
+/// plux_build::pack();
+/// ```
+pub fn pack() {
+    if let Err(error) = Builder::new().pack().build() {
+        report(&error);
+        process::exit(1);
+    }
+}
+
+fn report(error: &Error) {
+    eprintln!("plux error: {error}");
+    if let Error::Diagnostics(diagnostics) = error {
+        for diagnostic in diagnostics {
+            eprintln!("{diagnostic}");
+        }
     }
 }
 

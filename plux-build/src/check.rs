@@ -10,7 +10,6 @@
 //! assert!(diff.contains("\n+    \"b=k::B\"\n"));
 //! ```
 
-use std::fs;
 use std::io::ErrorKind;
 use std::path::Path;
 
@@ -41,7 +40,9 @@ pub fn unified_diff(path: &Path, old: Option<&str>, new: &str) -> String {
 /// Compares `contents` with the file at `path`: `None` when it holds exactly these bytes, else
 /// `Some(what is on disk)` (`Some(None)`: the file is missing; invalid UTF-8 is replaced).
 pub fn stale(path: &Path, contents: &str) -> Result<Option<Option<String>>> {
-    let old = match fs::read(path) {
+    // A regular file of bounded size only (reading a FIFO would block); a generated file is
+    // far below the cap.
+    let old = match crate::fsx::read_regular(path, 1 << 30) {
         Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io("read", path, e)),
@@ -70,7 +71,7 @@ mod tests {
         let diff = stale_diff(&path, "{}\n").unwrap().unwrap();
         assert!(diff.starts_with("--- /dev/null\n"), "{diff}");
         assert!(diff.contains("\n+{}\n"));
-        fs::write(&path, "{}\n").unwrap();
+        std::fs::write(&path, "{}\n").unwrap();
         assert_eq!(stale_diff(&path, "{}\n").unwrap(), None);
         let diff = stale_diff(&path, "{\"a\": []}\n").unwrap().unwrap();
         assert!(diff.contains("-{}\n+{\"a\": []}\n"), "{diff}");

@@ -159,6 +159,25 @@ impl Config {
         Ok((config, warnings))
     }
 
+    /// The globs of files the scanner skips: `exclude`, and the committed `registry` file.
+    /// The registry is generated code that declares no plugins, and it may not exist yet: the
+    /// first `cargo plux entrypoints` writes it, while `main.rs` already has `mod plux_registry;`.
+    ///
+    /// ```
+    /// use plux_build::config::Config;
+    ///
+    /// let config = Config { registry: Some("src/[gen]/reg.rs".into()), ..Config::default() };
+    /// assert_eq!(config.scan_exclude(), ["src/[[]gen[]]/reg.rs"]);
+    /// ```
+    pub fn scan_exclude(&self) -> Vec<String> {
+        let mut exclude = self.exclude.clone();
+        if let Some(registry) = &self.registry {
+            let path = registry.to_string_lossy().replace('\\', "/");
+            exclude.push(globset::escape(&path));
+        }
+        exclude
+    }
+
     /// Adds command-line globs to the configured ones, checking that they parse.
     pub fn add_globs(&mut self, include: &[String], exclude: &[String]) -> Result<()> {
         for glob in include.iter().chain(exclude) {

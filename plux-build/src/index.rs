@@ -151,7 +151,29 @@ impl Index {
     /// is a located error diagnostic (invalid JSON, wrong shapes, duplicate namespaces or names,
     /// bad names, namespaces, values or extras).
     pub fn parse(text: &str, path: &Path) -> Result<Self, Vec<Diagnostic>> {
+        Self::parse_located(text, path).map(|(index, _)| index)
+    }
+
+    /// Like [`Index::parse`], also returning where each entry is in the file:
+    /// `(namespace, entry, location)` in file order. Locations cost linear time in all (a line
+    /// table, built once), however many entries or errors the file has.
+    ///
+    /// ```
+    /// use std::path::Path;
+    ///
+    /// let text = "{\n  \"ns\": [\n    \"a=x::A\",\n    \"b=x::B\"\n  ]\n}\n";
+    /// let (_, located) = plux_build::index::Index::parse_located(text, Path::new("plux.json")).unwrap();
+    /// let lines: Vec<_> = located.iter().map(|(_, e, at)| (e.name.as_str(), at.line, at.column)).collect();
+    /// assert_eq!(lines, [("a", 3, 5), ("b", 4, 5)]);
+    /// ```
+    pub fn parse_located(
+        text: &str,
+        path: &Path,
+    ) -> Result<(Self, Vec<LocatedEntry>), Vec<Diagnostic>> {
+        let lines = Lines::new(text);
+        let location = |_: &str, offset: usize, path: &Path| lines.location(offset, path);
         let at = |offset: usize| Some(location(text, offset, path));
+        let mut located = Vec::new();
         let mut diagnostics = Vec::new();
         let raw = match serde_json::from_str::<RawIndex<'_>>(text) {
             Ok(raw) => raw,
@@ -266,6 +288,11 @@ impl Index {
                     );
                 }
                 previous = Some(entry_text);
+                located.push((
+                    namespace.clone(),
+                    entry.clone(),
+                    lines.location(offset, path),
+                ));
                 index.insert(namespace, entry);
             }
             index.namespaces.entry(namespace.clone()).or_default();
@@ -273,7 +300,47 @@ impl Index {
         if diagnostics.iter().any(Diagnostic::is_error) {
             Err(diagnostics)
         } else {
-            Ok(index)
+            Ok((index, located))
+        }
+    }
+}
+
+/// An entry of an index with its namespace and where it is: see [`Index::parse_located`].
+pub type LocatedEntry = (String, IndexEntry, Location);
+
+/// Line starts of a text, found once on first use: a byte offset's line and column in
+/// `O(log lines + line length)`.
+struct Lines<'a> {
+    text: &'a str,
+    starts: std::cell::OnceCell<Vec<usize>>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn location(&self, offset: usize, path: &Path) -> Location {
+        let starts = self.starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1))
+                .collect()
+        });
+        let offset = offset.min(self.text.len());
+        let line = starts.partition_point(|&start| start <= offset);
+        let start = starts[line.saturating_sub(1)];
+        Location {
+            file: path.to_owned(),
+            line,
+            column: self
+                .text
+                .get(start..offset)
+                .map_or(0, |s| s.chars().count())
+                + 1,
         }
     }
 }
@@ -290,29 +357,28 @@ const TEMP_SUFFIX: &str = ".tmp";
 /// A larger one is refused before it is parsed, so a hostile index cannot exhaust memory.
 pub const MAX_INDEX_BYTES: u64 = 8 << 20;
 
-/// Reads the text of the index at `path`: at most [`MAX_INDEX_BYTES`], UTF-8. Both limits
-/// are located error diagnostics naming the file.
+/// Reads the text of the index at `path`: a regular file (a FIFO, device or directory is an
+/// error naming it, never a hang), at most [`MAX_INDEX_BYTES`], UTF-8. Both limits are located
+/// error diagnostics naming the file.
 pub fn read_text(path: &Path) -> Result<String> {
-    use std::io::Read as _;
-    let file = fs::File::open(path).map_err(|e| Error::io("read", path, e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_INDEX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io("read", path, e))?;
-    if bytes.len() as u64 > MAX_INDEX_BYTES {
-        let at = Location {
-            file: path.to_owned(),
-            line: 1,
-            column: 1,
-        };
-        return Err(Error::Diagnostics(vec![
-            Diagnostic::error(
-                Some(at),
-                format!("index is larger than {MAX_INDEX_BYTES} bytes"),
-            )
-            .with_help(FIX),
-        ]));
-    }
+    let bytes = match crate::fsx::read_regular(path, MAX_INDEX_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == ErrorKind::FileTooLarge => {
+            let at = Location {
+                file: path.to_owned(),
+                line: 1,
+                column: 1,
+            };
+            return Err(Error::Diagnostics(vec![
+                Diagnostic::error(
+                    Some(at),
+                    format!("index is larger than {MAX_INDEX_BYTES} bytes"),
+                )
+                .with_help(FIX),
+            ]));
+        }
+        Err(e) => return Err(Error::io("read", path, e)),
+    };
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
@@ -462,10 +528,19 @@ fn write_one(
     contents: &[u8],
     crash: &mut dyn FnMut(&Path, WriteStep) -> bool,
 ) -> Result<bool> {
-    if let Ok(existing) = fs::read(path)
-        && existing == contents
-    {
-        return Ok(false);
+    // Only a regular file is replaced (or compared: reading a FIFO would block).
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(Error::io("write", path, crate::fsx::not_regular()));
+        }
+        Ok(meta)
+            if meta.len() == contents.len() as u64
+                && crate::fsx::read_regular(path, meta.len())
+                    .is_ok_and(|existing| existing == contents) =>
+        {
+            return Ok(false);
+        }
+        _ => {}
     }
     let dir = parent_dir(path);
     fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
@@ -515,14 +590,6 @@ fn strip_position(message: &str) -> String {
 /// Byte offset of a borrowed raw value inside `text`.
 fn offset_of(text: &str, raw: &RawValue) -> usize {
     (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
-}
-
-/// Where the entry string `entry` (unescaped) first appears in the index `text` at `path`
-/// (line 1, column 1 when it cannot be found).
-#[cfg(feature = "cli")]
-pub(crate) fn entry_location(text: &str, path: &Path, entry: &str) -> Location {
-    let quoted = serde_json::to_string(entry).unwrap_or_default();
-    location(text, text.find(&quoted).unwrap_or(0), path)
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -19,6 +19,7 @@ pub mod scan;
 pub mod validate;
 pub mod workspace;
 
+mod fsx;
 #[cfg(not(feature = "parallel"))]
 mod par;
 #[cfg(test)]
@@ -27,7 +28,7 @@ mod tmp;
 #[cfg(feature = "parallel")]
 use rayon as par;
 
-pub use builder::{Builder, build};
+pub use builder::{Builder, build, pack};
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::{Error, Result};
 pub use model::{Declaration, Kind, Location};

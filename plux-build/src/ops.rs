@@ -1,5 +1,5 @@
 //! The operations behind `cargo plux`: [`entrypoints`] (write or `--check` every generated
-//! file), [`discover`], [`show`] and [`list`] (`list`/`resolve`). The command line only parses
+//! file), [`discover`], [`show`], [`list`] (`list`/`resolve`) and [`pack`]. The command line only parses
 //! arguments and prints what these return.
 //!
 //! Each package's `plux.json` lists the plugins of its library target: the only ones other
@@ -21,8 +21,11 @@ use crate::scan::{self, CrateTarget, ScanOptions, TargetKind};
 use crate::workspace::{Package, Selection, Workspace};
 
 mod list;
+mod lock;
+mod pack;
 
 pub use list::{Listed, list};
+pub use pack::{PackOptions, Packed, installed_packs, pack};
 
 /// Options every operation shares.
 #[derive(Clone, Debug, Default)]
@@ -33,6 +36,9 @@ pub struct Options {
     pub include: Vec<String>,
     /// `--exclude-glob`: added to the configured `exclude` globs.
     pub exclude: Vec<String>,
+    /// Called with the lock file when [`entrypoints`] waits for another run of it on the same
+    /// workspace (the command line says so, like cargo's "Blocking waiting for file lock").
+    pub on_wait: Option<fn(&Path)>,
 }
 
 /// What a scan of one package found.
@@ -61,8 +67,8 @@ fn scan_options(config: &Config, options: &Options) -> Result<ScanOptions> {
     let mut config = config.clone();
     config.add_globs(&options.include, &options.exclude)?;
     Ok(ScanOptions {
+        exclude: config.scan_exclude(),
         include: config.include,
-        exclude: config.exclude,
         include_tests: config.include_tests,
     })
 }
@@ -272,7 +278,8 @@ impl Report {
 /// A package gets a `plux.json` when its library declares plugins, or when it already has one
 /// (then it is rewritten, possibly to `{}`). On any error diagnostic nothing is written and the
 /// result is [`Error::Diagnostics`] with every diagnostic. Files are planned first and then
-/// written together; unchanged files keep their bytes and mtime.
+/// written together; unchanged files keep their bytes and mtime. Runs on one workspace take
+/// turns (a lock under `<target-dir>/plux`); a run that waited plans again before writing.
 pub fn entrypoints(options: &Options, check: bool) -> Result<Report> {
     entrypoints_crashing(options, check, &mut |_, _| false)
 }
@@ -285,7 +292,22 @@ pub fn entrypoints_crashing(
     check: bool,
     crash: &mut dyn FnMut(&Path, index::WriteStep) -> bool,
 ) -> Result<Report> {
-    let (workspace, scans) = scan_workspace(options)?;
+    let (mut workspace, mut scans) = scan_workspace(options)?;
+    // Writers take turns; one that waited plans again from the sources as they are now.
+    let _lock = if check {
+        None
+    } else {
+        let waiting = |path: &Path| {
+            if let Some(notify) = options.on_wait {
+                notify(path);
+            }
+        };
+        let lock = lock::lock_workspace(&workspace.root, &workspace.target_dir, &waiting)?;
+        if lock.waited {
+            (workspace, scans) = scan_workspace(options)?;
+        }
+        Some(lock)
+    };
     let mut diagnostics = workspace.diagnostics.clone();
     let mut planned: Vec<(PathBuf, String)> = Vec::new();
     let mut plugins = 0;
@@ -320,9 +342,46 @@ pub fn entrypoints_crashing(
     let diagnostics = fail_on_errors(diagnostics)?;
 
     // registry files (codegen::plan_registries): each selected host's committed registry.
-    planned.extend(crate::codegen::plan_registries(&workspace)?);
+    // Its `cargo metadata` writes a missing `Cargo.lock`; a check writes nothing, so it takes
+    // that file away again.
+    let lock = workspace.root.join("Cargo.lock");
+    let lock_existed = lock.exists();
+    let registries = crate::codegen::plan_registries(&workspace);
+    if check && !lock_existed && lock.exists() {
+        std::fs::remove_file(&lock).map_err(|e| Error::io("remove", &lock, e))?;
+    }
+    let (registries, warnings) = registries?;
+    planned.extend(registries);
+    let mut diagnostics = diagnostics;
+    diagnostics.extend(warnings);
 
     planned.sort();
+    // Two outputs in one file (`registry = "plux.json"`) would have one overwrite the other.
+    if let Some(pair) = planned.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+        return Err(Error::Config(format!(
+            "`{}` would be written twice, as a `plux.json` and as a registry; point `registry` in `[package.metadata.plux]` at a file of its own",
+            pair[0].0.display()
+        )));
+    }
+    // An index no reader would accept is not written.
+    if let Some((path, text)) = planned.iter().find(|(path, text)| {
+        path.ends_with("plux.json") && text.len() as u64 > index::MAX_INDEX_BYTES
+    }) {
+        return Err(Error::Diagnostics(vec![
+            Diagnostic::error(
+                None,
+                format!(
+                    "the index `{}` would be {} bytes, more than the {} bytes plux reads",
+                    path.display(),
+                    text.len(),
+                    index::MAX_INDEX_BYTES
+                ),
+            )
+            .with_help(
+                "split the package, or `exclude` the modules whose plugins it need not register",
+            ),
+        ]));
+    }
     let files = if check {
         planned
             .iter()
@@ -420,18 +479,21 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Index, Vec<Diagnostic>)> {
 fn default_crate_name(dir: &Path) -> Result<String> {
     let absolute = dir.canonicalize().map_err(|e| Error::io("read", dir, e))?;
     let manifest = absolute.join("Cargo.toml");
-    let from_manifest = std::fs::read_to_string(&manifest).ok().and_then(|text| {
-        let mut in_package = false;
-        text.lines().find_map(|line| {
-            let line = line.trim();
-            if line.starts_with('[') {
-                in_package = line == "[package]";
-                return None;
-            }
-            let value = line.strip_prefix("name")?.trim_start().strip_prefix('=')?;
-            in_package.then(|| value.trim().trim_matches('"').to_owned())
-        })
-    });
+    let from_manifest = crate::fsx::read_regular(&manifest, 16 << 20)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| {
+            let mut in_package = false;
+            text.lines().find_map(|line| {
+                let line = line.trim();
+                if line.starts_with('[') {
+                    in_package = line == "[package]";
+                    return None;
+                }
+                let value = line.strip_prefix("name")?.trim_start().strip_prefix('=')?;
+                in_package.then(|| value.trim().trim_matches('"').to_owned())
+            })
+        });
     let name = from_manifest
         .or_else(|| {
             absolute

@@ -248,8 +248,15 @@ fn is_identifier(segment: &str) -> bool {
         && syn::parse_str::<syn::Ident>(segment).is_ok()
 }
 
+/// The deepest nesting of `all(..)`, `any(..)` and `not(..)` a `cfg` predicate may have.
+///
+/// Real predicates nest two or three levels; the bound keeps hostile input (a dependency's
+/// `plux.json`) from making generated code that rustc itself cannot parse.
+pub const MAX_CFG_DEPTH: usize = 64;
+
 /// Checks a `cfg` predicate (the text between `cfg(` and `)`): `ident`, `ident = "literal"`,
-/// `true`, `false`, or `all(..)`/`any(..)`/`not(..)` of predicates.
+/// `true`, `false`, or `all(..)`/`any(..)`/`not(..)` of predicates, nested at most
+/// [`MAX_CFG_DEPTH`] levels.
 ///
 /// ```
 /// use plux_build::validate::validate_cfg;
@@ -261,55 +268,135 @@ fn is_identifier(segment: &str) -> bool {
 /// );
 /// ```
 pub fn validate_cfg(predicate: &str) -> Result<(), String> {
-    fn check(meta: &syn::Meta) -> bool {
-        match meta {
-            syn::Meta::Path(path) => path.get_ident().is_some(),
-            syn::Meta::NameValue(nv) => {
-                nv.path.get_ident().is_some()
-                    && matches!(
-                        &nv.value,
-                        syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(_),
-                            attrs,
-                        }) if attrs.is_empty()
-                    )
-            }
-            syn::Meta::List(list) => {
-                let Some(op) = list.path.get_ident() else {
-                    return false;
-                };
-                let Ok(args) = list.parse_args_with(
-                    syn::punctuated::Punctuated::<Predicate, syn::Token![,]>::parse_terminated,
-                ) else {
-                    return false;
-                };
-                let arity_ok = if op == "not" {
-                    args.len() == 1
-                } else {
-                    op == "all" || op == "any"
-                };
-                arity_ok && args.iter().all(|p| p.0.as_ref().is_none_or(check))
+    canonical_cfg(predicate).map(drop)
+}
+
+/// [`validate_cfg`], returning the predicate as generated code writes it: tokens separated
+/// the way people write them (`all(unix, feature = "x")`), string literals re-escaped,
+/// comments dropped.
+///
+/// Works without recursion, however deep the input nests.
+///
+/// ```
+/// use plux_build::validate::canonical_cfg;
+///
+/// assert_eq!(
+///     canonical_cfg("all ( unix,feature=r\"x\" , not(test) , )").unwrap(),
+///     "all(unix, feature = \"x\", not(test))"
+/// );
+/// ```
+pub fn canonical_cfg(predicate: &str) -> Result<String, String> {
+    use proc_macro2::{Delimiter, Literal, TokenStream, TokenTree};
+
+    let invalid = || format!("`cfg({})` is not a cfg predicate", predicate.escape_debug());
+    /// One list of predicates being read: the top level (exactly one), or the arguments of
+    /// `all`, `any` or `not` (exactly one).
+    struct Frame {
+        tokens: std::iter::Peekable<proc_macro2::token_stream::IntoIter>,
+        top: bool,
+        not: bool,
+        count: usize,
+        after_predicate: bool,
+    }
+    let stream: TokenStream = predicate.parse().map_err(|_| invalid())?;
+    let mut out = String::new();
+    let mut stack = vec![Frame {
+        tokens: stream.into_iter().peekable(),
+        top: true,
+        not: false,
+        count: 0,
+        after_predicate: false,
+    }];
+    while let Some(depth) = stack.len().checked_sub(1) {
+        let Some(frame) = stack.last_mut() else { break };
+        let next = frame.tokens.next();
+        if frame.after_predicate {
+            match next {
+                None => {}
+                Some(TokenTree::Punct(p)) if p.as_char() == ',' && !frame.top => {
+                    frame.after_predicate = false;
+                    continue;
+                }
+                Some(_) => return Err(invalid()),
             }
         }
-    }
-    /// A predicate: `true`/`false` (`None`) or a `Meta`.
-    struct Predicate(Option<syn::Meta>);
-    impl syn::parse::Parse for Predicate {
-        fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
-            if input.peek(syn::LitBool) {
-                input.parse::<syn::LitBool>().map(|_| Self(None))
+        let Some(token) = next else {
+            // The end of a list.
+            let ok = if frame.top || frame.not {
+                frame.count == 1
             } else {
-                input.parse().map(|meta| Self(Some(meta)))
+                true
+            };
+            if !ok {
+                return Err(invalid());
             }
+            if !frame.top {
+                out.push(')');
+            }
+            stack.pop();
+            continue;
+        };
+        let TokenTree::Ident(ident) = token else {
+            return Err(invalid());
+        };
+        if frame.count > 0 && !frame.top {
+            out.push_str(", ");
+        }
+        frame.count += 1;
+        frame.after_predicate = true;
+        let word = ident.to_string();
+        if word == "true" || word == "false" {
+            out.push_str(&word);
+            continue;
+        }
+        match frame.tokens.peek() {
+            Some(TokenTree::Punct(p)) if p.as_char() == '=' => {
+                frame.tokens.next();
+                let Some(TokenTree::Literal(literal)) = frame.tokens.next() else {
+                    return Err(invalid());
+                };
+                let Ok(text) = syn::parse_str::<syn::LitStr>(&literal.to_string()) else {
+                    return Err(invalid());
+                };
+                out.push_str(&word);
+                out.push_str(" = ");
+                out.push_str(&Literal::string(&text.value()).to_string());
+            }
+            Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis => {
+                if !matches!(word.as_str(), "all" | "any" | "not") {
+                    return Err(invalid());
+                }
+                if depth >= MAX_CFG_DEPTH {
+                    return Err(format!(
+                        "`cfg({})` nests deeper than {MAX_CFG_DEPTH} levels",
+                        truncated(predicate)
+                    ));
+                }
+                let inner = group.stream();
+                frame.tokens.next();
+                out.push_str(&word);
+                out.push('(');
+                stack.push(Frame {
+                    tokens: inner.into_iter().peekable(),
+                    top: false,
+                    not: word == "not",
+                    count: 0,
+                    after_predicate: false,
+                });
+            }
+            _ => out.push_str(&word),
         }
     }
-    match syn::parse_str::<Predicate>(predicate) {
-        Ok(Predicate(meta)) if meta.as_ref().is_none_or(check) => Ok(()),
-        _ => Err(format!(
-            "`cfg({})` is not a cfg predicate",
-            predicate.escape_debug()
-        )),
+    Ok(out)
+}
+
+/// The start of a long text, escaped, for messages.
+fn truncated(text: &str) -> String {
+    let mut shown: String = text.chars().take(40).collect();
+    if shown.len() < text.len() {
+        shown.push_str("...");
     }
+    shown.escape_debug().to_string()
 }
 
 /// Checks one gate of a plugin (an element of [`Declaration::cfg`](crate::Declaration::cfg)):
@@ -510,6 +597,26 @@ mod tests {
             "all(unix",
         ] {
             assert!(validate_cfg(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn canonical_cfg_is_spelled_the_way_people_write_it() {
+        for (input, canonical) in [
+            ("unix", "unix"),
+            ("all ( unix ,not( test ) , )", "all(unix, not(test))"),
+            ("feature=r#\"x\"#", "feature = \"x\""),
+            ("any(/* c */ a, // c\n b)", "any(a, b)"),
+            ("feature = \"\\u{1b}[31m\"", "feature = \"\\u{1b}[31m\""),
+            ("any()", "any()"),
+        ] {
+            let out = canonical_cfg(input).unwrap();
+            assert_eq!(out, canonical, "{input:?}");
+            assert_eq!(
+                canonical_cfg(&out).unwrap(),
+                out,
+                "not a fixed point: {out:?}"
+            );
         }
     }
 }

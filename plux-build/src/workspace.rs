@@ -19,6 +19,8 @@ pub struct Selection {
     pub workspace: bool,
     /// `--exclude` (only with `--workspace`; globs allowed).
     pub exclude: Vec<String>,
+    /// cargo's `--locked`, `--offline` and `--frozen`, passed on to every `cargo metadata` run.
+    pub cargo_flags: Vec<String>,
 }
 
 /// A library or binary target of a package.
@@ -76,6 +78,9 @@ pub struct Workspace {
     pub diagnostics: Vec<Diagnostic>,
     /// The full `cargo metadata` output, for callers that need more (dependency graph).
     pub metadata: cargo_metadata::Metadata,
+    /// The cargo flags of the selection (`--locked`, `--offline`, `--frozen`), for further
+    /// `cargo metadata` runs.
+    pub cargo_flags: Vec<String>,
 }
 
 impl Workspace {
@@ -97,7 +102,9 @@ impl Workspace {
             None => find_manifest()?,
         };
         let mut command = cargo_metadata::MetadataCommand::new();
-        command.manifest_path(&manifest);
+        command
+            .manifest_path(&manifest)
+            .other_options(selection.cargo_flags.clone());
         if !with_deps {
             command.no_deps();
         }
@@ -123,6 +130,7 @@ impl Workspace {
         diagnostics.sort();
         diagnostics.dedup();
         Ok(Self {
+            cargo_flags: selection.cargo_flags.clone(),
             root: metadata.workspace_root.clone().into_std_path_buf(),
             target_dir: metadata.target_directory.clone().into_std_path_buf(),
             packages,

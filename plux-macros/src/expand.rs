@@ -7,7 +7,7 @@ use syn::{Attribute, Ident, Item};
 
 use crate::args::Text;
 use crate::errors::Errors;
-use crate::{function_plugin, type_plugin};
+use crate::{function_plugin, static_plugin, type_plugin};
 
 /// The item unchanged, followed by its `Declared` impl or by the errors found.
 pub(crate) fn plugin(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -15,6 +15,12 @@ pub(crate) fn plugin(args: TokenStream, item: TokenStream) -> TokenStream {
     let expansion = match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Impl(imp)) => type_plugin::expand(args, &imp, &mut errors),
         Ok(Item::Fn(function)) => function_plugin::expand(args, &function, &mut errors),
+        Ok(Item::Static(s)) if static_plugin::is_spec(&s.ty) => {
+            static_plugin::expand(&args, &s.ident, &s.expr, &s.attrs, &mut errors)
+        }
+        Ok(Item::Const(c)) if static_plugin::is_spec(&c.ty) => {
+            static_plugin::expand(&args, &c.ident, &c.expr, &c.attrs, &mut errors)
+        }
         Ok(other) => {
             errors.push(misplaced(&other));
             None
@@ -90,6 +96,14 @@ pub(crate) fn const_checks(cfgs: &[&Attribute], namespace: &Text, name: &Text) -
     out
 }
 
+/// The namespace or name of an attribute as the index check sees it.
+pub(crate) fn listed_text(text: &Text) -> crate::listing::Text {
+    match text {
+        Text::Literal(lit) => crate::listing::Text::Known(lit.value()),
+        Text::Const(path) => crate::listing::Text::Expr(quote!(#path)),
+    }
+}
+
 /// Marks the declaration as used: a plugin is reached through the generated registry, which
 /// the compiler may not see yet, so neither the plugin nor its hooks are dead code.
 pub(crate) fn mark_used(cfgs: &[&Attribute], declared: &TokenStream) -> TokenStream {
@@ -111,35 +125,15 @@ mod tests {
     }
 
     /// The contract of ARCHITECTURE.md: generated registry code reaches the spec as
-    /// `<Type as Declared<{ key(ns, name) }>>::SPEC` with `Interface = dyn Trait`.
+    /// `<Type as Declared<{ key(ns, name) }>>::SPEC`, a reference to a `static` of the
+    /// declaring crate, with `Interface = dyn Trait`.
     #[test]
     fn type_plugin_implements_declared_for_the_type() {
         let expanded = expand(
             quote!(namespace = "my.plugins.cli", name = "my"),
             quote!(impl Plugin<Cli> for MyCli {}),
         );
-        let expected = r#"impl Plugin<Cli> for MyCli {}
-impl ::plux_runtime::__private::Declared<
-    { ::plux_runtime::__private::key("my.plugins.cli", "my") },
-> for MyCli {
-    type Interface = dyn Plugin<Cli>;
-    const SPEC: ::plux_runtime::__private::PluginSpec<dyn Plugin<Cli>> = ::plux_runtime::__private::PluginSpec::new(
-        "my.plugins.cli",
-        "my",
-        || -> ::plux_runtime::__private::Box<dyn Plugin<Cli>> {
-            ::plux_runtime::__private::Box::new(
-                <MyCli as ::core::default::Default>::default(),
-            )
-        },
-    );
-}
-const _: () = {
-    let _ = <MyCli as ::plux_runtime::__private::Declared<
-        { ::plux_runtime::__private::key("my.plugins.cli", "my") },
-    >>::SPEC;
-};
-"#;
-        assert_eq!(expanded, expected);
+        insta::assert_snapshot!(expanded);
     }
 
     /// The contract for functions: a hidden braced struct named like the function (with its
@@ -156,45 +150,7 @@ const _: () = {
                 }
             ),
         );
-        let expected = r#"#[cfg(unix)]
-pub fn r#type(rt: &Runtime) -> u8 {
-    1
-}
-#[cfg(unix)]
-#[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
-pub struct r#type {}
-#[cfg(unix)]
-impl ::plux_runtime::__private::Declared<{ ::plux_runtime::__private::key(NS, "type") }>
-for r#type {
-    type Interface = ::plux_runtime::FunctionPlugin<fn(&Runtime) -> u8>;
-    const SPEC: ::plux_runtime::__private::PluginSpec<
-        ::plux_runtime::FunctionPlugin<fn(&Runtime) -> u8>,
-    > = ::plux_runtime::__private::PluginSpec::new(
-        NS,
-        "type",
-        || {
-            ::plux_runtime::__private::Box::new(
-                ::plux_runtime::FunctionPlugin::new(r#type as fn(&Runtime) -> u8)
-                    .with_should_load_fn(check)
-                    .with_load(|| ::plux_runtime::__private::load_result(hook())),
-            )
-        },
-    );
-}
-#[cfg(unix)]
-const _: () = match ::plux_runtime::__private::check_namespace(NS) {
-    ::core::result::Result::Ok(()) => {}
-    ::core::result::Result::Err(message) => ::core::panic!("{}", message),
-};
-#[cfg(unix)]
-const _: () = {
-    let _ = <r#type as ::plux_runtime::__private::Declared<
-        { ::plux_runtime::__private::key(NS, "type") },
-    >>::SPEC;
-};
-"#;
-        assert_eq!(expanded, expected);
+        insta::assert_snapshot!(expanded);
     }
 
     #[test]

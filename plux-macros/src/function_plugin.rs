@@ -9,7 +9,9 @@ use syn::{FnArg, GenericParam, ItemFn, LitStr, ReturnType, Type, TypeImplTrait};
 
 use crate::args::{Args, Condition, Form, Text};
 use crate::errors::Errors;
-use crate::expand::{cfgs, const_checks, mark_used};
+use crate::expand::{cfgs, const_checks, listed_text, mark_used};
+use crate::listing::{self, Plugin};
+use crate::registry::Kind;
 
 /// The hidden struct and its `Declared` impl, or `None` after recording errors.
 pub(crate) fn expand(args: TokenStream, item: &ItemFn, errors: &mut Errors) -> Option<TokenStream> {
@@ -88,7 +90,7 @@ pub(crate) fn expand(args: TokenStream, item: &ItemFn, errors: &mut Errors) -> O
         Condition::Function(path) => quote_spanned!(path.span()=> .with_should_load_fn(#path)),
     });
     let load = args.load.as_ref().map(|path| {
-        quote_spanned!(path.span()=> .with_load(|| ::plux_runtime::__private::load_result(#path())))
+        quote_spanned!(path.span()=> .with_load_args(|args| ::plux_runtime::__private::call_load_hook(#path, args)))
     });
     let vis = &item.vis;
     let cfgs = cfgs(&item.attrs);
@@ -97,6 +99,13 @@ pub(crate) fn expand(args: TokenStream, item: &ItemFn, errors: &mut Errors) -> O
         &cfgs,
         &quote!(#ident as #private::Declared<{ #private::key(#namespace, #name) }>),
     ));
+    checks.extend(listing::check(&Plugin {
+        kind: Kind::Function,
+        item: ident,
+        namespace: listed_text(namespace),
+        name: listed_text(name),
+        cfgs: &cfgs,
+    }));
     // A function may carry several `#[plugin]`s (one per namespace): each implements
     // `Declared` under its own key, and the last one, which sees no other left on the item,
     // declares the struct.
@@ -120,12 +129,15 @@ pub(crate) fn expand(args: TokenStream, item: &ItemFn, errors: &mut Errors) -> O
         #(#cfgs)*
         impl #private::Declared<{ #private::key(#namespace, #name) }> for #ident {
             type Interface = ::plux_runtime::FunctionPlugin<#fn_ty>;
-            const SPEC: #private::PluginSpec<::plux_runtime::FunctionPlugin<#fn_ty>> =
-                #private::PluginSpec::new(#namespace, #name, || {
-                    #private::Box::new(
-                        ::plux_runtime::FunctionPlugin::new(#ident as #fn_ty) #should_load #load
-                    )
-                });
+            const SPEC: &'static #private::PluginSpec<::plux_runtime::FunctionPlugin<#fn_ty>> = {
+                static SPEC: #private::PluginSpec<::plux_runtime::FunctionPlugin<#fn_ty>> =
+                    #private::PluginSpec::new(#namespace, #name, || {
+                        #private::Box::new(
+                            ::plux_runtime::FunctionPlugin::new(#ident as #fn_ty) #should_load #load
+                        )
+                    });
+                &SPEC
+            };
         }
         #checks
     })

@@ -6,6 +6,9 @@ mod check;
 mod errors;
 mod expand;
 mod function_plugin;
+mod listing;
+mod registry;
+mod static_plugin;
 mod type_plugin;
 
 use proc_macro::TokenStream;
@@ -67,10 +70,10 @@ use proc_macro::TokenStream;
 ///     }
 /// }
 /// # let spec: &PluginSpec<dyn CliPlugin> =
-/// #     &<Hello as Declared<{ plux_runtime::__private::key("my.plugins.cli", "hello") }>>::SPEC;
+/// #     <Hello as Declared<{ plux_runtime::__private::key("my.plugins.cli", "hello") }>>::SPEC;
 /// # assert_eq!(spec.create().unwrap().command(), "hello");
 /// # let spec: &PluginSpec<dyn CliPlugin> =
-/// #     &<Db as Declared<{ plux_runtime::__private::key(NAMESPACE, "db") }>>::SPEC;
+/// #     <Db as Declared<{ plux_runtime::__private::key(NAMESPACE, "db") }>>::SPEC;
 /// # assert_eq!(spec.create().unwrap().command(), "memory:");
 /// ```
 ///
@@ -128,6 +131,35 @@ use proc_macro::TokenStream;
 /// One item may carry several `#[plugin]` attributes, to declare it in several namespaces
 /// (or under several names).
 ///
+/// # On a `static` or `const` `PluginSpec`: optional
+///
+/// A spec is found by its type; `#[plugin]` without arguments on it changes nothing but adds
+/// the index check below, which the compiler cannot do for a spec otherwise.
+///
+/// ```
+/// use plux_runtime::{Plugin, PluginSpec, plugin};
+///
+/// pub struct Service;
+/// impl Plugin for Service {}
+///
+/// #[plugin]
+/// pub static S3: PluginSpec<dyn Plugin> =
+///     PluginSpec::new("localstack.plugins.services", "s3", || Box::new(Service));
+/// # assert_eq!(S3.name(), "s3");
+/// ```
+///
+/// # The index check
+///
+/// In a package that commits its index, a plugin added without running `cargo plux
+/// entrypoints` fails to compile: the attribute checks that the package's `plux.json` lists
+/// it (for a binary's plugin: the committed registry the package's `registry` key names), and
+/// otherwise reports, as the lint `deprecated` denied at the attribute, `plugin `ns:name`
+/// (`Item`) is not listed in `plux.json` of package `p`; run `cargo plux entrypoints``. A
+/// package without `plux.json`, a packaged copy (from a registry or `cargo vendor`), code under
+/// `cfg(test)` and other crates of the package (doc tests, integration tests, examples) are not
+/// checked, and cargo caps the lint for dependencies it does not build from a path. A listed
+/// plugin adds nothing to the expansion; nothing runs at run time.
+///
 /// # Errors
 ///
 /// Bad arguments fail to compile, pointing at the argument: an unknown or repeated key, a
@@ -142,9 +174,66 @@ use proc_macro::TokenStream;
 /// `plux_runtime::__private::Declared<{ key(namespace, name) }>` (a hidden trait) for the
 /// plugin type, or for a hidden `struct` named like the function (the function and the
 /// struct share the path `module::function`, one a value, the other a type). The registry
-/// that `cargo plux` generates reads each plugin's spec through that impl. The function's
-/// `#[cfg]` attributes are copied to what the attribute emits.
+/// that `cargo plux` generates reads each plugin's spec through that impl (a reference to a
+/// `static` emitted beside it). The item's `#[cfg]` attributes are copied to what the attribute
+/// emits.
 #[proc_macro_attribute]
 pub fn plugin(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::plugin(args.into(), item.into()).into()
+}
+
+/// The registry of a host: every plugin of the package and of its dependency graph, as
+/// `cargo plux entrypoints` (committed mode) or `plux_build::build()` (build.rs mode) lists
+/// them. Defines `pub static REGISTRY: plux_runtime::Registry` for `plux_runtime::install`.
+///
+/// The input is generated, one line per plugin grouped by namespace, in the order the
+/// registry keeps (sorted by namespace, then name). Each line reads like the plugin's
+/// `plux.json` entry: `"name" = path::to::Item`, then optional extras in brackets: `type` or
+/// `fn` (declared with `#[plugin]` on an impl or a function; a `PluginSpec` otherwise),
+/// `cfg(..)` (the item is behind a `#[cfg]` of its own crate), `cfg(..) on path::to::module`
+/// (a module of its path is), `macro(path)` in place of `cfg(..)` (behind the `cfg` a macro call
+/// adds, which the scanner cannot see), `value = path` (the path `plux.json` writes, when the registry
+/// names the item by another one). `#[cfg(..)]` lines before an entry are evaluated by the
+/// host (an optional or platform-specific dependency).
+///
+/// ```
+/// # mod services {
+/// #     use plux_runtime::{Plugin, PluginSpec};
+/// #     pub trait ServicePlugin: Plugin {}
+/// #     pub struct Service;
+/// #     impl Plugin for Service {}
+/// #     impl ServicePlugin for Service {}
+/// #     pub static S3: PluginSpec<dyn ServicePlugin> =
+/// #         PluginSpec::new("localstack.plugins.services", "s3", || Box::new(Service));
+/// #     #[derive(Default)]
+/// #     pub struct Sqs;
+/// #     impl Plugin for Sqs {}
+/// #     #[plux_runtime::plugin(namespace = "localstack.plugins.services", name = "sqs")]
+/// #     impl ServicePlugin for Sqs {}
+/// # }
+/// plux_runtime::registry! {
+///     "localstack.plugins.services" {
+///         "s3" = crate::services::S3,
+///         "sqs" = crate::services::Sqs [type],
+///     }
+/// }
+///
+/// fn main() {
+///     plux_runtime::install(&REGISTRY);
+/// #   let names: Vec<_> = REGISTRY.entries().iter().map(|e| e.name()).collect();
+/// #   assert_eq!(names, ["s3", "sqs"]);
+/// }
+/// ```
+///
+/// # Checks
+///
+/// The registry compiles only while it is current. An entry whose item is gone, or no longer
+/// declares the plugin the line names, fails the build with
+/// `stale plux registry: plugin `namespace:name` is no longer declared at `path`; run
+/// `cargo plux entrypoints``, pointing at the line. An entry with a `cfg(..)` extra is left
+/// out when its crate compiled the item out, and the host builds either way. A module of a
+/// path that is gone fails with rustc's `unresolved import` at the line.
+#[proc_macro]
+pub fn registry(input: TokenStream) -> TokenStream {
+    registry::registry(input.into()).into()
 }

@@ -7,7 +7,9 @@ use syn::{Ident, ItemImpl};
 
 use crate::args::{Args, Form};
 use crate::errors::Errors;
-use crate::expand::{cfgs, const_checks, mark_used};
+use crate::expand::{cfgs, const_checks, listed_text, mark_used};
+use crate::listing::{self, Plugin};
+use crate::registry::Kind;
 
 /// The `Declared` impl for the plugin type, or `None` after recording errors.
 pub(crate) fn expand(
@@ -94,11 +96,26 @@ pub(crate) fn expand(
         &cfgs,
         &quote!(#self_ty as #private::Declared<{ #private::key(#namespace, #name) }>),
     ));
+    // The index lists the type by its name (the last segment of the path written here).
+    if let syn::Type::Path(path) = &*item.self_ty
+        && let Some(last) = path.path.segments.last()
+    {
+        checks.extend(listing::check(&Plugin {
+            kind: Kind::Type,
+            item: &last.ident,
+            namespace: listed_text(namespace),
+            name: listed_text(name),
+            cfgs: &cfgs,
+        }));
+    }
     Some(quote! {
         #(#cfgs)*
         impl #private::Declared<{ #private::key(#namespace, #name) }> for #self_ty {
             type Interface = #interface;
-            const SPEC: #private::PluginSpec<#interface> = #spec;
+            const SPEC: &'static #private::PluginSpec<#interface> = {
+                static SPEC: #private::PluginSpec<#interface> = #spec;
+                &SPEC
+            };
         }
         #checks
     })

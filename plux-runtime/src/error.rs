@@ -245,16 +245,15 @@ impl Panicked {
     /// Dropping runs the payload's `Drop`, which is plugin code too (`panic_any` takes any
     /// value): a payload whose `Drop` panics is leaked instead of unwinding through plux.
     pub(crate) fn new(what: &'static str, payload: Box<dyn Any + Send>) -> Self {
-        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
-            (*s).to_owned()
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.clone()
-        } else {
-            "<non-string panic payload>".to_owned()
-        };
-        if let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-            std::mem::forget(again);
+        Self {
+            what,
+            message: payload_message(payload),
         }
+    }
+
+    /// A panic whose payload was read where it was caught (inside a pack library).
+    #[cfg(feature = "packs")]
+    pub(crate) fn from_message(what: &'static str, message: String) -> Self {
         Self { what, message }
     }
 
@@ -268,6 +267,23 @@ impl Panicked {
     pub fn what(&self) -> &'static str {
         self.what
     }
+}
+
+/// The message of a panic payload (`<non-string panic payload>` when it is not a string); the
+/// payload is dropped, and leaked instead when its `Drop` (plugin code: `panic_any` takes any
+/// value) panics.
+pub(crate) fn payload_message(payload: Box<dyn Any + Send>) -> String {
+    let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    };
+    if let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(again);
+    }
+    message
 }
 
 /// A glob pattern given to a [`MatchingPluginFilter`](crate::MatchingPluginFilter) is invalid.

@@ -227,7 +227,8 @@ impl MatchingPluginFilter {
         }
         let matchers = self.matchers.read().unwrap_or_else(|e| e.into_inner());
         let found = matchers.iter().find(|m| m.matches(entry))?;
-        log::debug!(
+        crate::log_contained!(
+            log::Level::Debug,
             "filter rule {} matched plugin {}:{}",
             found.pattern,
             entry.namespace(),

@@ -1,9 +1,18 @@
 //! Functions as plugins: [`FunctionPlugin`], what `#[plugin]` on a `fn` makes.
 
+use std::any::Any;
 use std::fmt;
 use std::ops::Deref;
 
 use crate::{BoxError, Plugin};
+
+/// A function plugin's load hook.
+#[derive(Clone, Copy)]
+enum Load {
+    Plain(fn() -> Result<(), BoxError>),
+    /// Gets the manager's load arguments.
+    Args(fn(&dyn Any) -> Result<(), BoxError>),
+}
 
 /// When a function plugin should be loaded.
 #[derive(Clone, Copy)]
@@ -26,16 +35,18 @@ enum ShouldLoad {
 /// It implements [`Plugin<A>`] for every load-argument type `A`, so any manager can load it:
 /// [`should_load`](Plugin::should_load) answers with the value or function given to
 /// [`with_should_load`]/[`with_should_load_fn`] (default `true`), and [`load`](Plugin::load)
-/// runs the hook given to [`with_load`], if any. The hook takes no arguments: the plugin's type
-/// does not name the manager's load-argument type (one function plugin may be loaded by
-/// managers with different ones), so there is nothing typed to pass. A hook that needs
-/// context reads it where the function itself would; a plugin that needs the load arguments
-/// is better written as a type plugin.
+/// runs the hook given to [`with_load`] or [`with_load_args`], if any. A hook given to
+/// `with_load_args` receives the manager's load arguments (as Python plux passes them), type
+/// erased: the plugin's type does not name them (one function plugin may be loaded by managers
+/// with different ones). `#[plugin(load = hook)]` takes a hook with no parameter or one
+/// `&Args` parameter and checks the arguments' type when the plugin loads (a manager with
+/// other load arguments gets a load error naming both types).
 ///
 /// [`function`]: FunctionPlugin::function
 /// [`with_should_load`]: FunctionPlugin::with_should_load
 /// [`with_should_load_fn`]: FunctionPlugin::with_should_load_fn
 /// [`with_load`]: FunctionPlugin::with_load
+/// [`with_load_args`]: FunctionPlugin::with_load_args
 ///
 /// # Example
 ///
@@ -67,7 +78,7 @@ enum ShouldLoad {
 pub struct FunctionPlugin<F> {
     function: F,
     should_load: ShouldLoad,
-    load: Option<fn() -> Result<(), BoxError>>,
+    load: Option<Load>,
 }
 
 impl<F> FunctionPlugin<F> {
@@ -122,7 +133,32 @@ impl<F> FunctionPlugin<F> {
     /// assert_eq!(error.to_string(), "no connection");
     /// ```
     pub const fn with_load(mut self, load: fn() -> Result<(), BoxError>) -> Self {
-        self.load = Some(load);
+        self.load = Some(Load::Plain(load));
+        self
+    }
+
+    /// Runs `load` with the manager's load arguments when a manager loads the plugin; an error
+    /// is reported as a load error. The arguments come type-erased: downcast them to the
+    /// manager's load-argument type.
+    ///
+    /// ```
+    /// use std::any::Any;
+    /// use plux_runtime::{BoxError, FunctionPlugin, Plugin};
+    ///
+    /// fn run() {}
+    /// fn check_port(args: &dyn Any) -> Result<(), BoxError> {
+    ///     match args.downcast_ref::<u16>() {
+    ///         Some(port) if *port > 1024 => Ok(()),
+    ///         _ => Err("an unprivileged port is needed".into()),
+    ///     }
+    /// }
+    ///
+    /// let plugin = FunctionPlugin::new(run as fn()).with_load_args(check_port);
+    /// assert!(Plugin::<u16>::load(&plugin, &4566).is_ok());
+    /// assert!(Plugin::<u16>::load(&plugin, &80).is_err());
+    /// ```
+    pub const fn with_load_args(mut self, load: fn(&dyn Any) -> Result<(), BoxError>) -> Self {
+        self.load = Some(Load::Args(load));
         self
     }
 
@@ -147,7 +183,7 @@ impl<F> Deref for FunctionPlugin<F> {
 impl<F, A> Plugin<A> for FunctionPlugin<F>
 where
     F: Send + Sync + 'static,
-    A: ?Sized,
+    A: 'static,
 {
     fn should_load(&self) -> bool {
         match self.should_load {
@@ -156,9 +192,10 @@ where
         }
     }
 
-    fn load(&self, _args: &A) -> Result<(), BoxError> {
+    fn load(&self, args: &A) -> Result<(), BoxError> {
         match self.load {
-            Some(load) => load(),
+            Some(Load::Plain(load)) => load(),
+            Some(Load::Args(load)) => load(args),
             None => Ok(()),
         }
     }
@@ -200,8 +237,8 @@ mod tests {
     #[test]
     fn defaults_load_and_do_nothing() {
         let plugin = FunctionPlugin::new(double as fn(&u32) -> u32);
-        assert!(Plugin::<str>::should_load(&plugin));
-        assert!(Plugin::<str>::load(&plugin, "args").is_ok());
+        assert!(Plugin::<String>::should_load(&plugin));
+        assert!(Plugin::<String>::load(&plugin, &"args".to_owned()).is_ok());
         assert_eq!(plugin.function()(&4), 8);
         assert_eq!(plugin(&5), 10);
     }

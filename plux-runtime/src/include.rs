@@ -1,9 +1,10 @@
-//! Including build.rs-generated registration code, and the helpers that code uses for plugins
-//! behind a `#[cfg]`.
+//! Including build.rs-generated registration code, and the helpers that registration code
+//! (the expansion of [`registry!`](crate::registry!)) calls.
 
 use std::marker::PhantomData;
+use std::sync::OnceLock;
 
-use crate::__private::Declared;
+use crate::__private::{Declared, str_eq};
 use crate::{PluginEntry, PluginSpec};
 
 /// Includes the registration code `plux_build::build()` wrote in the build script, defining
@@ -21,28 +22,31 @@ use crate::{PluginEntry, PluginSpec};
 /// }
 /// ```
 ///
-/// The file is `$OUT_DIR/plux/registry.rs`; without a build script that calls plux-build the
-/// macro fails to compile with "couldn't read ...registry.rs", and without a build script at
-/// all with "environment variable `OUT_DIR` not defined".
+/// The file is `$OUT_DIR/plux/registry.rs`, which the build script names in the
+/// `PLUX_REGISTRY` environment variable; without a build script that calls
+/// `plux_build::build()` the macro fails to compile with "plux: `include_registry!()` includes
+/// the registry that `plux_build::build()` generates in the build script, and this package's
+/// build script does not call it; add `build.rs` with `fn main() { plux_build::build() }` ...".
 #[macro_export]
 macro_rules! include_registry {
     () => {
-        ::core::include!(::core::concat!(
-            ::core::env!("OUT_DIR"),
-            "/plux/registry.rs"
+        ::core::include!(::core::env!(
+            "PLUX_REGISTRY",
+            "plux: `include_registry!()` includes the registry that `plux_build::build()` generates in the build script, and this package's build script does not call it; add `build.rs` with `fn main() { plux_build::build() }` (and `plux-build` under `[build-dependencies]`), or commit the registry with `cargo plux entrypoints` instead"
         ));
     };
 }
 
-/// Stands in for a `#[cfg]`-gated plugin item that is compiled out.
+/// Stands in for a plugin item that is not there.
 ///
-/// Generated code declares a fallback of this type with the item's name (inside fallback
-/// modules named like the gated module and those below it, when the `#[cfg]` is on a module)
-/// in an outer block, and glob-imports the gated level's parent module in an inner one: when
-/// the gated item or module exists (its crate compiled it), the glob import shadows the
-/// fallback; when it does not, the fallback is used and the entry is left out. The predicate
-/// is thus evaluated where it belongs, in the crate that declares the plugin, with that
-/// crate's features.
+/// For every module its plugins are declared in, registration code declares a fallback of
+/// this type named like each plugin item (inside fallback modules named like the gated module
+/// and those below it, when a `#[cfg]` is on a module) in an outer block, and glob-imports the
+/// module in an inner one. When the item exists, the glob import shadows the fallback; when it
+/// does not (compiled out by its own crate's `#[cfg]`, or gone because the registry is stale),
+/// the probe finds the fallback. A gated plugin is then left out, an ungated one fails the
+/// build with a message naming it and the fix ([`required`]). A predicate is thus evaluated
+/// where it belongs, in the crate that declares the plugin, with that crate's features.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub struct Absent;
@@ -59,7 +63,7 @@ impl<P: ?Sized + 'static> SpecProbe<PluginSpec<P>> {
 }
 
 impl SpecProbe<Absent> {
-    /// No entry: the item is compiled out.
+    /// No entry: the item is not there.
     pub const fn entry(self, value: &'static str) -> Option<PluginEntry> {
         let _ = value;
         None
@@ -70,16 +74,14 @@ impl SpecProbe<Absent> {
 /// `with_value(DeclaredProbe::<Item, KEY>::ENTRY, value)`, with [`NotDeclared`] in scope.
 ///
 /// The inherent `ENTRY` applies when `Item` declares the plugin; otherwise (the item is
-/// [`Absent`], or it exists but its `#[plugin] impl` is compiled out) the path resolves to
-/// [`NotDeclared::ENTRY`], `None`.
+/// [`Absent`], or it exists but does not declare this plugin, or its `#[plugin] impl` is
+/// compiled out) the path resolves to [`NotDeclared::ENTRY`], `None`.
 #[doc(hidden)]
 pub struct DeclaredProbe<T: ?Sized, const KEY: u64>(PhantomData<T>);
 
 impl<T: ?Sized + Declared<KEY>, const KEY: u64> DeclaredProbe<T, KEY> {
-    const SPEC: &'static PluginSpec<T::Interface> = &T::SPEC;
-
     /// The entry of the plugin, without its value.
-    pub const ENTRY: Option<PluginEntry> = Some(PluginEntry::of(Self::SPEC));
+    pub const ENTRY: Option<PluginEntry> = Some(PluginEntry::of(T::SPEC));
 }
 
 /// The fallback of [`DeclaredProbe`]'s `ENTRY` for an item that does not declare the plugin.
@@ -100,65 +102,56 @@ pub const fn with_value(entry: Option<PluginEntry>, value: &'static str) -> Opti
     }
 }
 
-static PLACEHOLDER: PluginSpec<()> = PluginSpec::new("", "", || Box::new(()));
-
-/// How many of `entries` are present.
+/// The entry of an ungated plugin, which must be there and declare plugin `name` of
+/// `namespace`; otherwise compilation fails with `message` (which names the plugin and says
+/// to run `cargo plux entrypoints`): the registry is stale.
 #[doc(hidden)]
-pub const fn count_present(entries: &[Option<PluginEntry>]) -> usize {
-    let mut n = 0;
-    let mut i = 0;
-    while i < entries.len() {
-        if entries[i].is_some() {
-            n += 1;
-        }
-        i += 1;
+pub const fn required(
+    entry: Option<PluginEntry>,
+    namespace: &str,
+    name: &str,
+    message: &'static str,
+) -> PluginEntry {
+    match entry {
+        Some(entry) if str_eq(entry.namespace(), namespace) && str_eq(entry.name(), name) => entry,
+        _ => panic!("{}", message),
     }
-    n
 }
 
-/// The present entries, in order; `N` must be [`count_present`] of `entries`.
+/// The entries of a registry with plugins that may be compiled out (`None`), kept in a
+/// `static` by registration code; the present ones are collected on first use.
+///
+/// This replaces a `const` pass that compacted the entries at compile time, whose cost grew
+/// beyond what rustc evaluates in a constant for hosts of more than about 12,500 plugins.
 #[doc(hidden)]
-pub const fn compact<const N: usize>(entries: &[Option<PluginEntry>]) -> [PluginEntry; N] {
-    let mut out = [PluginEntry::of(&PLACEHOLDER); N];
-    let mut n = 0;
-    let mut i = 0;
-    while i < entries.len() {
-        if let Some(entry) = entries[i] {
-            out[n] = entry;
-            n += 1;
-        }
-        i += 1;
-    }
-    assert!(n == N, "plux: entry count mismatch in generated registry");
-    out
+#[derive(Debug)]
+pub struct Gapped {
+    all: &'static [Option<PluginEntry>],
+    present: OnceLock<&'static [PluginEntry]>,
 }
 
-/// Whether `spec` declares plugin `name` of `namespace` (generated staleness checks).
-#[doc(hidden)]
-pub const fn spec_is<P: ?Sized>(spec: &PluginSpec<P>, namespace: &str, name: &str) -> bool {
-    str_eq(spec.namespace(), namespace) && str_eq(spec.name(), name)
-}
-
-/// Whether two strings are equal, in const context.
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
+impl Gapped {
+    /// Entries in registry order, `None` for a compiled-out plugin.
+    pub const fn new(all: &'static [Option<PluginEntry>]) -> Self {
+        Self {
+            all,
+            present: OnceLock::new(),
         }
-        i += 1;
     }
-    true
+
+    /// The present entries, in order (collected once, then kept for the life of the process).
+    pub(crate) fn entries(&'static self) -> &'static [PluginEntry] {
+        self.present.get_or_init(|| {
+            let present: Vec<PluginEntry> = self.all.iter().flatten().copied().collect();
+            Box::leak(present.into_boxed_slice())
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Plugin;
+    use crate::{Plugin, Registry};
 
     struct Noop;
     impl Plugin for Noop {}
@@ -168,7 +161,10 @@ mod tests {
     struct Typed;
     impl Declared<{ crate::__private::key("ns", "typed") }> for Typed {
         type Interface = dyn Plugin;
-        const SPEC: PluginSpec<dyn Plugin> = PluginSpec::new("ns", "typed", || Box::new(Noop));
+        const SPEC: &'static PluginSpec<dyn Plugin> = {
+            static SPEC: PluginSpec<dyn Plugin> = PluginSpec::new("ns", "typed", || Box::new(Noop));
+            &SPEC
+        };
     }
 
     /// A type whose `#[plugin] impl` is compiled out.
@@ -182,18 +178,48 @@ mod tests {
         with_value(DeclaredProbe::<Absent, KEY>::ENTRY, "x::Gone"),
         with_value(DeclaredProbe::<Undeclared, KEY>::ENTRY, "x::Undeclared"),
     ];
-    static PRESENT: [PluginEntry; count_present(&ALL)] = compact(&ALL);
+    static GAPPED: Gapped = Gapped::new(&ALL);
+    static REGISTRY: Registry = Registry::gapped(&GAPPED);
 
     #[test]
     fn absent_items_are_left_out_and_order_is_kept() {
-        let names: Vec<_> = PRESENT.iter().map(|e| (e.name(), e.value())).collect();
+        let names: Vec<_> = REGISTRY
+            .entries()
+            .iter()
+            .map(|e| (e.name(), e.value()))
+            .collect();
         assert_eq!(names, [("on", "x::ON"), ("typed", "x::Typed")]);
+        assert_eq!(REGISTRY.namespace("ns").len(), 2);
+        // Collected once: the same slice every time.
+        assert!(std::ptr::eq(REGISTRY.entries(), REGISTRY.entries()));
     }
 
     #[test]
-    fn spec_is_compares_namespace_and_name() {
-        assert!(spec_is(&ON, "ns", "on"));
-        assert!(!spec_is(&ON, "ns", "o"));
-        assert!(!spec_is(&ON, "n", "on"));
+    fn required_entries_pass_when_present_and_declared_as_listed() {
+        const ENTRY: PluginEntry = required(
+            SpecProbe(&ON).entry("x::ON"),
+            "ns",
+            "on",
+            "stale plux registry",
+        );
+        assert_eq!((ENTRY.name(), ENTRY.value()), ("on", "x::ON"));
+    }
+
+    #[test]
+    fn required_entries_panic_with_the_message_when_stale() {
+        for (entry, name) in [
+            (SpecProbe(&Absent).entry("x::OFF"), "off"),
+            (SpecProbe(&ON).entry("x::ON"), "renamed"),
+            (
+                with_value(DeclaredProbe::<Undeclared, KEY>::ENTRY, "x::U"),
+                "u",
+            ),
+        ] {
+            let call = std::panic::AssertUnwindSafe(|| required(entry, "ns", name, "the message"));
+            let panic = std::panic::catch_unwind(call)
+                .err()
+                .and_then(|p| p.downcast_ref::<String>().cloned());
+            assert_eq!(panic.as_deref(), Some("the message"), "{name}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::{BoxError, PluginEntry, PluginError, PluginSpec};
+use crate::{BoxError, LoadValue, PluginEntry, PluginError, PluginSpec};
 
 /// Hooks into the lifecycle of the plugins of one manager (Python plux's
 /// `PluginLifecycleListener`). Every hook has an empty default body; implement the ones you need.
@@ -42,13 +42,15 @@ use crate::{BoxError, PluginEntry, PluginError, PluginSpec};
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
-/// use plux_runtime::{BoxError, Plugin, PluginEntry, PluginLifecycleListener, PluginManager, PluginSpec};
+/// use plux_runtime::{
+///     BoxError, LoadValue, Plugin, PluginEntry, PluginLifecycleListener, PluginManager, PluginSpec,
+/// };
 ///
 /// #[derive(Default)]
 /// struct Loaded(Mutex<Vec<&'static str>>);
 ///
 /// impl PluginLifecycleListener<dyn Plugin> for Loaded {
-///     fn on_load_after(&self, spec: &PluginSpec<dyn Plugin>, _: &Arc<dyn Plugin>) -> Result<(), BoxError> {
+///     fn on_load_after(&self, spec: &PluginSpec<dyn Plugin>, _: &Arc<dyn Plugin>, _: Option<&LoadValue>) -> Result<(), BoxError> {
 ///         self.0.lock().unwrap().push(spec.name());
 ///         Ok(())
 ///     }
@@ -95,9 +97,15 @@ pub trait PluginLifecycleListener<P: ?Sized + 'static, A = ()>: Send + Sync {
         Ok(())
     }
 
-    /// The plugin's `load` succeeded. An error fails the load after all;
-    /// [`Disabled`](crate::Disabled) disables the plugin.
-    fn on_load_after(&self, spec: &PluginSpec<P>, plugin: &Arc<P>) -> Result<(), BoxError> {
+    /// The plugin's `load` succeeded; `value` is what it produced
+    /// ([`Plugin::load_value`](crate::Plugin::load_value), Python's `load_result`). An error fails
+    /// the load after all; [`Disabled`](crate::Disabled) disables the plugin.
+    fn on_load_after(
+        &self,
+        spec: &PluginSpec<P>,
+        plugin: &Arc<P>,
+        value: Option<&LoadValue>,
+    ) -> Result<(), BoxError> {
         Ok(())
     }
 
@@ -127,8 +135,8 @@ macro_rules! forward {
             fn on_load_before(&self, spec: &PluginSpec<P>, plugin: &Arc<P>, args: &A) -> Result<(), BoxError> {
                 (**self).on_load_before(spec, plugin, args)
             }
-            fn on_load_after(&self, spec: &PluginSpec<P>, plugin: &Arc<P>) -> Result<(), BoxError> {
-                (**self).on_load_after(spec, plugin)
+            fn on_load_after(&self, spec: &PluginSpec<P>, plugin: &Arc<P>, value: Option<&LoadValue>) -> Result<(), BoxError> {
+                (**self).on_load_after(spec, plugin, value)
             }
             fn on_load_exception(&self, spec: &PluginSpec<P>, plugin: &Arc<P>, error: &PluginError) {
                 (**self).on_load_exception(spec, plugin, error)

@@ -17,12 +17,31 @@ use index::{Index, Resolver};
 
 type Listeners<P, A> = Arc<[Arc<dyn PluginLifecycleListener<P, A>>]>;
 
-/// The default finder: whatever registry is installed when the manager first needs its index.
+/// The default finder: whatever registry (and, with the `packs` feature, packs) is installed
+/// when the manager first needs its index; the registry's plugins first.
 struct Installed;
 
 impl PluginFinder for Installed {
     fn find_plugins(&self, namespace: &str) -> Vec<crate::PluginEntry> {
-        crate::installed().find_plugins(namespace)
+        #[allow(unused_mut)]
+        let mut entries = crate::installed().find_plugins(namespace);
+        #[cfg(feature = "packs")]
+        if let Some(packs) = crate::pack::installed() {
+            entries.extend(packs.find_plugins(namespace));
+        }
+        entries
+    }
+
+    fn namespaces(&self) -> Vec<&'static str> {
+        #[allow(unused_mut)]
+        let mut namespaces = crate::installed().namespaces();
+        #[cfg(feature = "packs")]
+        if let Some(packs) = crate::pack::installed() {
+            namespaces.extend(packs.namespaces());
+            namespaces.sort_unstable();
+            namespaces.dedup();
+        }
+        namespaces
     }
 }
 
@@ -39,8 +58,9 @@ impl PluginFinder for Installed {
 ///
 /// Failures are contained: a factory, `should_load`, `load` or listener that returns an error
 /// or panics is reported (to the listeners, as a [`PluginError`], and with `log::warn!`) and the
-/// manager goes on serving the other plugins. No lock is held while user code runs, so
-/// listeners and plugins may call back into the manager.
+/// manager goes on serving the other plugins; a `log` logger that panics loses that record and
+/// nothing else. No lock is held while user code runs, so listeners and plugins may call back
+/// into the manager.
 ///
 /// `PluginManager` is `Send + Sync` (when `A` is); share it in an [`Arc`].
 ///
@@ -229,7 +249,10 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     /// Plugins may load other plugins from their lifecycle (factory, `load`, hooks). A cycle
     /// on one thread ends with `Recursive` for the inner call; a cycle started from two threads
     /// at once (one loads A whose `load` loads B, the other loads B whose `load` loads A)
-    /// waits forever, as it does in Python plux. Panics are contained with
+    /// waits forever, as it does in Python plux; so does a lifecycle that starts a thread which
+    /// loads the same plugin and waits for it (the thread waits for the lifecycle). A thread
+    /// that waits for another one's lifecycle run logs a warning after 10 s. Panics are
+    /// contained with
     /// [`catch_unwind`](std::panic::catch_unwind), so not under `panic = "abort"`.
     pub fn load(&self, name: &str) -> Result<Arc<P>, PluginError> {
         let index = self.index();
@@ -253,8 +276,41 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
 
     /// Like [`load_all`](Self::load_all), but stops at the first plugin that fails (disabled
     /// plugins are still skipped) and returns its error (Python's `propagate_exceptions=True`).
+    ///
+    /// An entry of the namespace that could not be resolved (declared for another interface,
+    /// or a duplicate name) is a failure too: the resolve error of the first by name is returned
+    /// before anything is loaded, so a plugin declared with the wrong trait is never skipped
+    /// silently.
+    ///
+    /// ```
+    /// use plux_runtime::{Plugin, PluginEntry, PluginError, PluginManager, PluginSpec};
+    ///
+    /// trait Service: Plugin {}
+    /// struct S;
+    /// impl Plugin for S {}
+    /// impl Service for S {}
+    ///
+    /// // Declared for `dyn Plugin`, while the namespace's interface is `dyn Service`.
+    /// static WRONG: PluginSpec<dyn Plugin> = PluginSpec::new("demo.wrong", "s", || Box::new(S));
+    ///
+    /// let manager = PluginManager::<dyn Service>::builder("demo.wrong")
+    ///     .finder(vec![PluginEntry::of(&WRONG)])
+    ///     .build();
+    /// assert!(manager.load_all().is_empty());
+    /// let error = manager.try_load_all().err().unwrap();
+    /// assert!(matches!(error, PluginError::Resolve { .. }));
+    /// assert!(error.to_string().contains("its interface is `dyn plux_runtime::spec::Plugin`"));
+    /// assert_eq!(manager.resolve_errors().len(), 1);
+    /// ```
     pub fn try_load_all(&self) -> Result<Vec<Arc<P>>, PluginError> {
         let index = self.index();
+        if let Some((_, error)) = index
+            .unresolved
+            .iter()
+            .min_by_key(|(entry, _)| entry.name())
+        {
+            return Err(error.clone());
+        }
         let mut plugins = Vec::with_capacity(index.containers.len());
         for container in &index.containers {
             match self.load_container(container) {
@@ -264,6 +320,25 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             }
         }
         Ok(plugins)
+    }
+
+    /// The errors of the namespace's entries that could not be resolved: declared for another
+    /// interface, a duplicate name, or (resolved on first use) a plugin of a pack that cannot be
+    /// loaded. They are logged and reported to `on_resolve_exception` too; plugins that
+    /// resolved are not affected.
+    pub fn resolve_errors(&self) -> Vec<PluginError> {
+        let index = self.index();
+        index
+            .unresolved
+            .iter()
+            .map(|(_, error)| error.clone())
+            .chain(
+                index
+                    .containers
+                    .iter()
+                    .filter_map(|c| c.resolve_error().cloned()),
+            )
+            .collect()
     }
 
     /// The names of the namespace's plugins, sorted.
@@ -276,8 +351,17 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     }
 
     /// The specs of the namespace's plugins, sorted by name.
+    ///
+    /// Plugins of plugin packs (feature `packs`) are resolved for this (their libraries are loaded);
+    /// those that fail to resolve are left out, their errors reported to
+    /// `on_resolve_exception` and kept in their containers.
     pub fn list_plugin_specs(&self) -> Vec<&'static PluginSpec<P>> {
-        self.index().containers.iter().map(|c| c.spec).collect()
+        let index = self.index();
+        index
+            .containers
+            .iter()
+            .filter_map(|c| self.resolve_container(c).ok().map(|(spec, _)| spec))
+            .collect()
     }
 
     /// Views of every plugin's state, sorted by name.
@@ -298,9 +382,13 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     }
 
     /// Whether the namespace has a plugin called `name` (entries that failed to resolve do not
-    /// count).
+    /// count; a plugin of a plugin pack (feature `packs`) counts from its `plux.json` until resolving it
+    /// failed, and asking does not load its library).
     pub fn exists(&self, name: &str) -> bool {
-        self.index().position(name).is_some()
+        let index = self.index();
+        index
+            .position(name)
+            .is_some_and(|position| index.containers[position].resolve_error().is_none())
     }
 
     /// Whether the plugin called `name` is loaded (`false` for unknown names).

@@ -5,8 +5,14 @@ pub use crate::registry::{PluginEntry, Registry};
 pub use crate::spec::PluginSpec;
 // Helpers of generated registration code (owned by plux-build's codegen).
 pub use crate::include::{
-    Absent, DeclaredProbe, NotDeclared, SpecProbe, compact, count_present, spec_is, with_value,
+    Absent, DeclaredProbe, Gapped, NotDeclared, SpecProbe, required, with_value,
 };
+
+/// What `include_pack!` expands to in a pack crate (feature `packs`).
+#[cfg(feature = "packs")]
+pub mod pack {
+    pub use crate::pack::abi::{Header, PackAllocator, header_address};
+}
 
 /// A plugin declared with `#[plugin]` on a type or a function, keyed by
 /// [`key`]`(namespace, name)`.
@@ -14,12 +20,14 @@ pub use crate::include::{
 /// The attribute implements it for the plugin type (on `impl Trait for Type`) or for a hidden
 /// braced struct named like the function (functions live in the value namespace, the struct
 /// in the type namespace, so both share one path). Generated registration code then reaches
-/// every attribute-declared plugin as `<path as Declared<{ key(ns, name) }>>::SPEC`.
+/// every attribute-declared plugin as `<path as Declared<{ key(ns, name) }>>::SPEC`, a
+/// reference to a `static` of the declaring crate (so a host compiles no copy of the spec or
+/// its factory).
 pub trait Declared<const KEY: u64> {
     /// The namespace's interface, e.g. `dyn CliPlugin`.
     type Interface: ?Sized + 'static;
     /// The spec of the plugin.
-    const SPEC: PluginSpec<Self::Interface>;
+    const SPEC: &'static PluginSpec<Self::Interface>;
 }
 
 /// FNV-1a (64 bit) of `namespace`, a 0xff separator byte and `name`.
@@ -74,9 +82,103 @@ impl<E: Into<BoxError>> LoadOutput for Result<(), E> {
     }
 }
 
+/// Whether the attribute's index check fails: the crate being compiled (`module_path`'s first
+/// segment) is `root`, the one its index describes, and `(namespace, name)` is not among
+/// `listed`. Doc tests, integration tests and other crates of the package are never checked.
+pub const fn unlisted(
+    module_path: &str,
+    root: &str,
+    namespace: &str,
+    name: &str,
+    listed: &[(&str, &str)],
+) -> bool {
+    let (path, root_bytes) = (module_path.as_bytes(), root.as_bytes());
+    if path.len() < root_bytes.len() {
+        return false;
+    }
+    let (head, tail) = path.split_at(root_bytes.len());
+    let at_segment_end = matches!(tail, [] | [b':', ..]);
+    if !at_segment_end || !bytes_eq(head, root_bytes) {
+        return false;
+    }
+    let mut i = 0;
+    while i < listed.len() {
+        if str_eq(listed[i].0, namespace) && str_eq(listed[i].1, name) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+pub(crate) const fn str_eq(a: &str, b: &str) -> bool {
+    bytes_eq(a.as_bytes(), b.as_bytes())
+}
+
 /// The outcome of a `load` hook as a load result.
 pub fn load_result<T: LoadOutput>(output: T) -> Result<(), BoxError> {
     output.into_load_result()
+}
+
+/// A function plugin's `load` hook: `fn()` or `fn(&Args)`, returning a [`LoadOutput`]; `M`
+/// tells the two apart (`()` or `(Args,)`).
+#[diagnostic::on_unimplemented(
+    message = "a `load` hook is a `fn()` or `fn(&Args)` (the manager's load arguments) returning `()` or `Result<(), E>` with `E: Into<BoxError>`",
+    label = "`{Self}` is not such a function"
+)]
+pub trait LoadHook<M> {
+    /// Runs the hook with the manager's load arguments.
+    fn call(&self, args: &dyn std::any::Any) -> Result<(), BoxError>;
+}
+
+impl<H, R> LoadHook<()> for H
+where
+    H: Fn() -> R,
+    R: LoadOutput,
+{
+    fn call(&self, _: &dyn std::any::Any) -> Result<(), BoxError> {
+        self().into_load_result()
+    }
+}
+
+impl<H, A, R> LoadHook<(A,)> for H
+where
+    H: Fn(&A) -> R,
+    A: 'static,
+    R: LoadOutput,
+{
+    fn call(&self, args: &dyn std::any::Any) -> Result<(), BoxError> {
+        match args.downcast_ref::<A>() {
+            Some(args) => self(args).into_load_result(),
+            None => Err(format!(
+                "the plugin's load hook takes `&{}`, and this manager's load arguments are another type",
+                std::any::type_name::<A>()
+            )
+            .into()),
+        }
+    }
+}
+
+/// Runs `hook` (what `#[plugin(load = hook)]` names) with the manager's load arguments.
+pub fn call_load_hook<M, H: LoadHook<M>>(
+    hook: H,
+    args: &dyn std::any::Any,
+) -> Result<(), BoxError> {
+    hook.call(args)
 }
 
 /// The result of a `try_factory`, with the error boxed.
@@ -175,6 +277,25 @@ const fn last_char(bytes: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::key;
+
+    #[test]
+    fn unlisted_only_in_the_crate_the_index_describes() {
+        use super::unlisted;
+        let listed = [("ns", "a"), ("ns", "b")];
+        assert!(!unlisted("my_crate::m", "my_crate", "ns", "a", &listed));
+        assert!(unlisted("my_crate::m", "my_crate", "ns", "c", &listed));
+        assert!(unlisted("my_crate", "my_crate", "other", "a", &listed));
+        // Doc tests, integration tests, crates whose names start alike.
+        assert!(!unlisted("rust_out", "my_crate", "ns", "c", &listed));
+        assert!(!unlisted(
+            "my_crate_tests::m",
+            "my_crate",
+            "ns",
+            "c",
+            &listed
+        ));
+        assert!(!unlisted("my", "my_crate", "ns", "c", &listed));
+    }
 
     #[test]
     fn key_separates_namespace_from_name() {

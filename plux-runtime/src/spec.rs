@@ -1,9 +1,16 @@
 //! Plugin specifications: what a namespace offers and how to make each plugin.
 
+use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 
 /// The error type plugin code returns: any error that can cross threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What a plugin's load produced (Python plux's `load_value`, what `load()` returns): its
+/// container keeps it ([`PluginContainer::load_value`](crate::PluginContainer::load_value))
+/// and `on_load_after` sees it. Downcast it to the type the plugin returns.
+pub type LoadValue = Arc<dyn Any + Send + Sync>;
 
 /// A plugin: something a [`PluginManager`](crate::PluginManager) can decide to load.
 ///
@@ -44,6 +51,35 @@ pub trait Plugin<Args: ?Sized = ()>: Send + Sync + 'static {
     fn load(&self, args: &Args) -> Result<(), BoxError> {
         let _ = args;
         Ok(())
+    }
+
+    /// Loads the plugin and returns what loading produced, which its container keeps and
+    /// `on_load_after` receives (Python plux's `load()` return value). The manager calls this
+    /// one; its default runs [`load`](Self::load) and returns `None`, so a plugin implements
+    /// `load` unless it has a value to give.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use plux_runtime::{BoxError, LoadValue, Plugin, PluginEntry, PluginManager, PluginSpec};
+    ///
+    /// struct Port;
+    /// impl Plugin for Port {
+    ///     fn load_value(&self, _: &()) -> Result<Option<LoadValue>, BoxError> {
+    ///         Ok(Some(Arc::new(4566_u16)))
+    ///     }
+    /// }
+    /// static PORT: PluginSpec<dyn Plugin> = PluginSpec::new("demo.values", "port", || Box::new(Port));
+    ///
+    /// let manager = PluginManager::<dyn Plugin>::builder("demo.values")
+    ///     .finder(vec![PluginEntry::of(&PORT)])
+    ///     .build();
+    /// manager.load("port")?;
+    /// let value = manager.get_container("port")?.load_value().unwrap();
+    /// assert_eq!(value.downcast_ref::<u16>(), Some(&4566));
+    /// # Ok::<(), plux_runtime::PluginError>(())
+    /// ```
+    fn load_value(&self, args: &Args) -> Result<Option<LoadValue>, BoxError> {
+        self.load(args).map(|()| None)
     }
 }
 

@@ -65,7 +65,7 @@ pub fn cargo_plux_bin() -> &'static Path {
         // <target>/<profile>/deps/<test binary>
         let exe = std::env::current_exe().unwrap();
         let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let target_dir = profile_dir.parent().unwrap().to_path_buf();
+        let target_dir = test_target_dir();
         let mut build = Command::new(cargo());
         build
             .args([
@@ -78,7 +78,8 @@ pub fn cargo_plux_bin() -> &'static Path {
             ])
             .arg("--target-dir")
             .arg(&target_dir)
-            .current_dir(repo_root());
+            .current_dir(repo_root())
+            .stdin(std::process::Stdio::null());
         if profile_dir.file_name().is_some_and(|n| n == "release") {
             build.arg("--release");
         }
@@ -86,6 +87,32 @@ pub fn cargo_plux_bin() -> &'static Path {
         assert!(status.success(), "building cargo-plux failed");
         profile_dir.join(format!("cargo-plux{}", std::env::consts::EXE_SUFFIX))
     })
+}
+
+/// The target directory every fixture build shares (`target/e2e-fixtures`), so the plux crates
+/// and their dependencies compile once per test run. Copies of one fixture must give their
+/// members versions of their own (see [`Project::demo`]): cargo hashes workspace members by
+/// their path inside the workspace, so two copies would otherwise share artifacts.
+pub fn fixture_target_dir() -> PathBuf {
+    test_target_dir().join("e2e-fixtures")
+}
+
+/// The target directory of the running test binary (`$CARGO_TARGET_DIR`, else the
+/// repository's `target/`): `<target>/<profile>/deps/<test binary>`.
+pub fn test_target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors()
+        .nth(3)
+        .map_or_else(|| repo_root().join("target"), Path::to_path_buf)
+}
+
+/// Serializes builds and runs of fixture binaries that share a name in
+/// [`fixture_target_dir`] (a binary must not be rebuilt by another test between its build and
+/// its run).
+pub fn fixture_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A scratch copy of a fixture (or an empty directory), removed when dropped unless
@@ -144,6 +171,34 @@ impl Project {
             }
         }
         project
+    }
+
+    /// A copy of `fixtures/demo` whose members have version `0.1.<id>`: distinct per test (see
+    /// [`fixture_target_dir`]).
+    pub fn demo(id: u32) -> Self {
+        let project = Self::fixture("demo");
+        project.edit(
+            "Cargo.toml",
+            "[workspace.package]\nversion = \"0.1.0\"",
+            &format!("[workspace.package]\nversion = \"0.1.{id}\""),
+        );
+        project
+    }
+
+    /// `cargo <args> --offline` in the project, building into [`fixture_target_dir`], without
+    /// the caller's `RUSTFLAGS`.
+    pub fn fixture_cargo<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut command = self.cargo(args);
+        command
+            .arg("--offline")
+            .env("CARGO_TARGET_DIR", fixture_target_dir())
+            .env("CARGO_TERM_COLOR", "never")
+            .env_remove("RUSTFLAGS");
+        command
     }
 
     /// The project directory (canonical).
@@ -223,7 +278,8 @@ impl Project {
             .args(args)
             .current_dir(&self.root)
             .env("CARGO_TERM_COLOR", "never")
-            .env_remove("RUST_LOG");
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::null());
         command
     }
 
@@ -234,7 +290,11 @@ impl Project {
         S: AsRef<std::ffi::OsStr>,
     {
         let mut command = Command::new(cargo());
-        command.args(args).current_dir(&self.root);
+        // Never the test's stdin: cargo's `rustc -` probe would read it (and cache a failure).
+        command
+            .args(args)
+            .current_dir(&self.root)
+            .stdin(std::process::Stdio::null());
         command
     }
 }

@@ -3,6 +3,7 @@
 pub mod discover;
 pub mod entrypoints;
 pub mod list;
+pub mod pack;
 pub mod show;
 
 use std::io::Write;
@@ -22,6 +23,7 @@ pub fn exec(command: Command, global: &GlobalArgs, shell: &Shell) -> anyhow::Res
         Command::Show(args) => show::exec(&args, global, shell),
         Command::Resolve(args) => list::exec_resolve(&args, global, shell),
         Command::List(args) => list::exec(&args, global, shell),
+        Command::Pack(args) => pack::exec(&args, global, shell),
     }
 }
 

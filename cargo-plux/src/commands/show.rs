@@ -36,7 +36,7 @@ pub fn exec(args: &ShowArgs, global: &GlobalArgs, shell: &Shell) -> anyhow::Resu
                 merged.extend(index);
             }
             None => shell.note(&format!(
-                "package `{}` has no `plux.json`; run `cargo plux entrypoints` to create it",
+                "package `{}` has no `plux.json`: its library declares no plugins, or `cargo plux entrypoints` has not run since it does",
                 package.package
             )),
         }

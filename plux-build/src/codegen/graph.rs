@@ -30,6 +30,9 @@ pub struct Collected {
     pub files: BTreeSet<PathBuf>,
     /// Module-tree directories the scanner looked into (new files there change the result).
     pub dirs: BTreeSet<PathBuf>,
+    /// The manifests of the packages whose plugins were collected (scanned or read from their
+    /// `plux.json`): their `[package.metadata.plux]` decides what is scanned.
+    pub manifests: BTreeSet<PathBuf>,
     /// Where the registry is compiled: the crate name to write as `crate::` (a library-only
     /// host), else `None`.
     pub local_crate: Option<String>,
@@ -162,8 +165,10 @@ pub fn collect(
             .unwrap_or_default();
         let index = root.join("plux.json");
         let before = out.entries.len();
-        let scan_member =
-            members.contains(id) && (members_from == Members::Scan || !index.is_file());
+        // Anything at the index's place counts (a directory or FIFO there is an error when
+        // read, never a silent "no plugins").
+        let has_index = index.symlink_metadata().is_ok();
+        let scan_member = members.contains(id) && (members_from == Members::Scan || !has_index);
         if scan_member {
             scan_into(
                 &mut out,
@@ -174,7 +179,7 @@ pub fn collect(
                 metadata,
                 cache,
             );
-        } else if index.is_file() {
+        } else if has_index {
             let shown = if members.contains(id) {
                 relative(&index, metadata.workspace_root.as_std_path())
             } else {
@@ -185,6 +190,8 @@ pub fn collect(
                 index: Some(shown),
             };
             out.files.insert(index.clone());
+            out.manifests
+                .insert(package.manifest_path.as_std_path().to_path_buf());
             let text = match crate::index::read_text(&index) {
                 Ok(text) => text,
                 Err(Error::Diagnostics(diagnostics)) => {
@@ -196,6 +203,37 @@ pub fn collect(
             match parse_index(&text, &index, &crate_name(lib), &origin) {
                 Ok(entries) => out.entries.extend(entries),
                 Err(diagnostics) => errors.extend(diagnostics),
+            }
+        } else if uses_plux(package) {
+            // A dependency that can declare plugins but ships no index: look, and say so when
+            // it does (its plugins are not registered), instead of adding nothing without a word.
+            let mut probe = Collected::default();
+            let mut probe_errors = Vec::new();
+            scan_into(
+                &mut probe,
+                &mut probe_errors,
+                package,
+                lib,
+                scan::TargetKind::Lib,
+                metadata,
+                cache,
+            );
+            if !probe.entries.is_empty() {
+                out.diagnostics.push(
+                    Diagnostic::warning(
+                        None,
+                        format!(
+                            "package `{}` {} declares {} plugin(s) in its sources but ships no `plux.json`; they are not registered",
+                            package.name,
+                            package.version,
+                            probe.entries.len()
+                        ),
+                    )
+                    .with_help(format!(
+                        "its authors run `cargo plux entrypoints` and publish `plux.json` with the package (`{}`)",
+                        index.display()
+                    )),
+                );
             }
         }
         if out.entries.len() == before {
@@ -233,6 +271,47 @@ pub fn collect(
     } else {
         Err(Error::Diagnostics(errors))
     }
+}
+
+/// Collects the entries of a plugin pack's registry: the plugins `package`'s library declares
+/// itself, scanned (a pack exports its own plugins only; those of its dependencies are the
+/// host's). Its library is compiled where the registry is, so its paths are `crate::` ones.
+pub fn collect_own(
+    metadata: &Metadata,
+    package: &Package,
+    cache: Option<&scan::Cache>,
+) -> Result<Collected> {
+    let mut out = Collected::default();
+    let mut errors = Vec::new();
+    let Some(lib) = package.targets.iter().find(|t| is_lib(t)) else {
+        return Err(Error::Config(format!(
+            "package `{}` has no library target; a plugin pack is a library built as a `cdylib`",
+            package.name
+        )));
+    };
+    out.local_crate = Some(crate_name(lib));
+    scan_into(
+        &mut out,
+        &mut errors,
+        package,
+        lib,
+        scan::TargetKind::Lib,
+        metadata,
+        cache,
+    );
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::Diagnostics(errors))
+    }
+}
+
+/// Whether `package` depends on plux-runtime itself (only such a package can declare plugins).
+fn uses_plux(package: &Package) -> bool {
+    package
+        .dependencies
+        .iter()
+        .any(|d| d.kind == DependencyKind::Normal && d.name == "plux-runtime")
 }
 
 /// The `cfg` predicates under which the host has its direct dependency `dep`: the host
@@ -320,6 +399,8 @@ fn scan_into(
         root: target.src_path.as_std_path().to_path_buf(),
         package_root,
     };
+    out.manifests
+        .insert(package.manifest_path.as_std_path().to_path_buf());
     let options = match scan_options(metadata, package) {
         Ok(options) => options,
         Err(e) => {
@@ -365,8 +446,8 @@ fn scan_options(metadata: &Metadata, package: &Package) -> Result<ScanOptions> {
         Some(&workspace_manifest),
     )?;
     Ok(ScanOptions {
+        exclude: config.scan_exclude(),
         include: config.include,
-        exclude: config.exclude,
         include_tests: config.include_tests,
     })
 }
@@ -385,24 +466,29 @@ fn relative(path: &Path, root: &Path) -> String {
         .to_string()
 }
 
+/// A file to write: its path and contents.
+pub type PlannedFile = (PathBuf, String);
+
 /// The committed registry files of the selected packages of `workspace` that configure one
 /// (`[package.metadata.plux] registry = "src/plux_registry.rs"`), with their contents, for
-/// `cargo plux entrypoints` to write or `--check` to compare.
+/// `cargo plux entrypoints` to write or `--check` to compare, and the warnings met.
 ///
 /// Runs a full `cargo metadata` (the dependency graph) only when some selected package hosts
 /// a committed registry. Workspace members are scanned, not read from their `plux.json`: the
 /// same run writes those, so the registry never lags behind them. Scans use the cache `cargo
 /// plux` keeps in `<target-dir>/plux/scan-cache-v1` (the run's own scan of the workspace just
 /// filled it).
-pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> {
+pub fn plan_registries(workspace: &Workspace) -> Result<(Vec<PlannedFile>, Vec<Diagnostic>)> {
+    let fed = fed_hosts(workspace)?;
     let hosts: Vec<_> = workspace
         .packages
         .iter()
+        .chain(&fed)
         .filter_map(|p| p.config.registry.as_ref().map(|r| (p, r)))
         .map(|(p, r)| registry_target(p, r).map(|path| (p, path)))
         .collect::<Result<_>>()?;
     if hosts.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let manifest = workspace
         .metadata
@@ -417,17 +503,30 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
         .collect();
     let mut command = MetadataCommand::new();
     command.manifest_path(&manifest);
+    let mut options = workspace.cargo_flags.clone();
     if !features.is_empty() {
-        command.other_options(vec!["--features".to_owned(), features.join(",")]);
+        options.extend(["--features".to_owned(), features.join(",")]);
     }
+    command.other_options(options);
     let metadata = command.exec().map_err(|e| {
+        let lock = workspace.metadata.workspace_root.as_std_path().join("Cargo.lock");
+        let hint = if lock.exists() {
+            String::new()
+        } else {
+            format!(
+                "; the registry needs the dependency graph: `{}` does not exist, so cargo resolves it, which needs the network (run `cargo generate-lockfile` where it is reachable)",
+                lock.display()
+            )
+        };
         Error::Config(format!(
-            "`cargo metadata` failed for `{}`: {e}",
-            manifest.display()
+            "`cargo metadata` failed for `{}`: {}{hint}",
+            manifest.display(),
+            metadata_error(&e)
         ))
     })?;
     let cache = scan::Cache::in_target_dir(&workspace.target_dir);
     let mut planned = Vec::new();
+    let mut warnings = Vec::new();
     let mut errors = Vec::new();
     for (host, path) in hosts {
         let wanted = canonical(&host.manifest_path);
@@ -441,17 +540,80 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
                 host.name
             )));
         };
-        match collect(&metadata, package, Members::Scan, Some(&cache)).and_then(|c| c.render()) {
-            Ok(source) => planned.push((path, source)),
+        let collected = collect(&metadata, package, Members::Scan, Some(&cache));
+        match collected.and_then(|c| Ok((c.render()?, c.diagnostics))) {
+            Ok((source, found)) => {
+                planned.push((path, source));
+                warnings.extend(found);
+            }
             Err(Error::Diagnostics(diagnostics)) => errors.extend(diagnostics),
             Err(e) => return Err(e),
         }
     }
+    warnings.sort();
+    warnings.dedup();
     if errors.is_empty() {
-        Ok(planned)
+        Ok((planned, warnings))
     } else {
         Err(Error::Diagnostics(errors))
     }
+}
+
+/// The message of a failed `cargo metadata`: cargo's own error lines, without its `error: `.
+fn metadata_error(error: &cargo_metadata::Error) -> String {
+    match error {
+        cargo_metadata::Error::CargoMetadata { stderr } => {
+            stderr.trim().trim_start_matches("error: ").to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The workspace members that are not selected but host a committed registry some selected
+/// package feeds (through path dependencies between members): selecting a plugin crate (or
+/// running in its directory) regenerates, or with `--check` checks, the registries it appears
+/// in, not only its `plux.json`.
+fn fed_hosts(workspace: &Workspace) -> Result<Vec<crate::workspace::Package>> {
+    let metadata = &workspace.metadata;
+    let members: Vec<&Package> = metadata
+        .packages
+        .iter()
+        .filter(|p| metadata.workspace_members.contains(&p.id))
+        .collect();
+    let selected: BTreeSet<&str> = workspace.packages.iter().map(|p| p.name.as_str()).collect();
+    let by_name: BTreeMap<&str, &Package> = members.iter().map(|p| (p.name.as_str(), *p)).collect();
+    let mut fed = Vec::new();
+    for host in &members {
+        if selected.contains(host.name.as_str()) {
+            continue;
+        }
+        // The members this one reaches through normal dependencies.
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![*host];
+        let mut feeds = false;
+        while let Some(package) = stack.pop() {
+            for dep in package
+                .dependencies
+                .iter()
+                .filter(|d| d.kind == DependencyKind::Normal)
+            {
+                if let Some(member) = by_name.get(dep.name.as_str())
+                    && seen.insert(member.name.as_str())
+                {
+                    feeds |= selected.contains(member.name.as_str());
+                    stack.push(member);
+                }
+            }
+        }
+        if !feeds {
+            continue;
+        }
+        let (model, _) = workspace.model(host)?;
+        if model.config.registry.is_some() {
+            fed.push(model);
+        }
+    }
+    Ok(fed)
 }
 
 /// Where the registry `relative` of `host` is written: refused (a configuration error naming
@@ -463,6 +625,13 @@ pub fn plan_registries(workspace: &Workspace) -> Result<Vec<(PathBuf, String)>> 
 /// naming `src/main.rs` or `Cargo.toml` must not overwrite it.
 fn registry_target(host: &crate::workspace::Package, relative: &Path) -> Result<PathBuf> {
     match crate::index::resolve_inside(&host.root, relative) {
+        Ok(resolved) if canonical(&resolved) == canonical(&host.index_path()) => {
+            Err(Error::Config(format!(
+                "`registry` in `[package.metadata.plux]` of `{}` is `{}`, the package's own index; point it at a file of its own, such as `src/plux_registry.rs`",
+                host.manifest_path.display(),
+                relative.display()
+            )))
+        }
         Ok(resolved) => {
             if let Some(start) = file_start(&resolved)
                 && !start.is_empty()
@@ -491,6 +660,10 @@ fn registry_target(host: &crate::workspace::Package, relative: &Path) -> Result<
 /// has), or `None` when it is not a readable regular file.
 fn file_start(path: &Path) -> Option<Vec<u8>> {
     use std::io::Read as _;
+    // Checked before opening: opening a FIFO would block.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let file = std::fs::File::open(path).ok()?;
     if !file.metadata().ok()?.is_file() {
         return None;

@@ -6,7 +6,6 @@ use std::path::Path;
 use crate::codegen::entry::{Origin, RegistryEntry};
 use crate::diagnostic::Diagnostic;
 use crate::index::Index;
-use crate::model::Location;
 use crate::validate::{Root, validate_value};
 
 /// Parses the text of the `plux.json` of the package whose library crate is `crate_name`.
@@ -20,10 +19,10 @@ pub fn parse_index(
     crate_name: &str,
     origin: &Origin,
 ) -> Result<Vec<RegistryEntry>, Vec<Diagnostic>> {
-    let index = Index::parse(text, file)?;
+    let (_, located) = Index::parse_located(text, file)?;
     let mut entries = Vec::new();
     let mut diagnostics = Vec::new();
-    for (namespace, entry) in index.iter() {
+    for (namespace, entry, location) in &located {
         match validate_value(&entry.value, Root::Crate(crate_name)) {
             Ok(_) => entries.push(RegistryEntry {
                 namespace: namespace.to_owned(),
@@ -37,10 +36,9 @@ pub fn parse_index(
                 origin: origin.clone(),
             }),
             Err(message) => {
-                let (line, column) = locate(text, &entry.to_string());
                 diagnostics.push(
                     Diagnostic::error(
-                        Some(Location { file: file.to_path_buf(), line, column }),
+                        Some(location.clone()),
                         format!("invalid entry `{}` in namespace `{namespace}`: {message}", entry.name.escape_debug()),
                     )
                     .with_help(format!(
@@ -56,16 +54,4 @@ pub fn parse_index(
     } else {
         Err(diagnostics)
     }
-}
-
-/// 1-based line and column of the JSON string literal holding `s` in `text` (1:1 if absent).
-fn locate(text: &str, s: &str) -> (usize, usize) {
-    let needle = serde_json::Value::from(s).to_string();
-    let Some(offset) = text.find(&needle) else {
-        return (1, 1);
-    };
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }

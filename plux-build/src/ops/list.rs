@@ -2,7 +2,6 @@
 //! resolve to across their normal dependency graph, each with where it is declared.
 
 use std::collections::{BTreeSet, VecDeque};
-use std::fs;
 
 use cargo_metadata::{DependencyKind, Metadata, PackageId};
 use rayon::prelude::*;
@@ -85,28 +84,36 @@ pub fn list(options: &Options, namespace: Option<&str>) -> Result<(Vec<Listed>, 
             continue;
         };
         let path = dir.join("plux.json").into_std_path_buf();
-        if !path.is_file() {
+        if path.symlink_metadata().is_err() {
             continue;
         }
-        let text = fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
-        let parsed = match Index::parse(&text, &path) {
-            Ok(parsed) => parsed,
+        // Capped, regular files only, like every index plux reads.
+        let text = match index::read_text(&path) {
+            Ok(text) => text,
+            Err(Error::Diagnostics(found)) => {
+                diagnostics.extend(found);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let located = match Index::parse_located(&text, &path) {
+            Ok((_, located)) => located,
             Err(found) => {
                 diagnostics.extend(found);
                 continue;
             }
         };
-        for (namespace, entry) in parsed.iter() {
+        for (namespace, entry, location) in located {
             listed.push(Listed {
                 package: package.name.to_string(),
                 declaration: Declaration {
-                    namespace: namespace.to_owned(),
-                    name: entry.name.clone(),
-                    value: entry.value.clone(),
+                    namespace,
+                    name: entry.name,
+                    value: entry.value,
                     kind: entry.kind,
-                    cfg: entry.cfg.clone(),
-                    cfg_module: entry.cfg_module.clone(),
-                    location: index::entry_location(&text, &path, &entry.to_string()),
+                    cfg: entry.cfg,
+                    cfg_module: entry.cfg_module,
+                    location,
                 },
             });
         }

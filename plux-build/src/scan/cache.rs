@@ -56,6 +56,10 @@ use stamp::{cover, unchanged};
 pub(crate) use unreached::{Found, Seen, hash};
 
 const MAGIC: &[u8; 8] = b"PLUXSCAN";
+/// The largest cache file plux reads (1 GiB); a larger one, or anything but a regular file
+/// (a FIFO, or a link to `/dev/zero`), is ignored and rebuilt.
+pub(crate) const MAX_CACHE_BYTES: u64 = 1 << 30;
+
 /// The record layout; bump on any change to what is stored or how results are computed.
 const FORMAT: u64 = 4;
 /// How old a file's mtime must be for its stat stamp to be trusted next time.
@@ -108,7 +112,8 @@ impl Cache {
         &self.dir
     }
 
-    /// Opens the cache of one target; `seed` holds everything every record depends on.
+    /// Opens the cache of one target; `seed` holds everything every record depends on. A cache
+    /// file that is not a regular file of at most [`MAX_CACHE_BYTES`] is ignored (and replaced).
     pub(crate) fn session(&self, seed: &[u8]) -> Session {
         // One file per target and options: a new plux build replaces it instead of adding one.
         let file = self.dir.join(format!("{:032x}.bin", xxh3_128(seed)));
@@ -125,7 +130,7 @@ impl Cache {
         // A fresh memo needs nothing else from the file.
         let (buf, header) = match fresh {
             Some(_) => (Vec::new(), Header::default()),
-            None => fs::read(&file)
+            None => crate::fsx::read_regular(&file, MAX_CACHE_BYTES)
                 .ok()
                 .and_then(|buf| {
                     let header = Header::parse(&buf)?;

@@ -1,9 +1,11 @@
 //! Per-plugin state: a small state machine behind a mutex, and the public read-only view.
 
+use std::any::type_name;
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use crate::{PluginEntry, PluginError, PluginSpec};
+use crate::boundary::Boundary;
+use crate::{LoadValue, PluginEntry, PluginError, PluginSpec};
 
 use super::index::Index;
 
@@ -16,6 +18,13 @@ pub(crate) fn thread_marker() -> usize {
     }
     MARKER.with(|marker| std::ptr::from_ref(marker) as usize)
 }
+
+/// How long a thread waits for another thread's lifecycle run of a plugin before it logs a
+/// warning (a run that waits for a thread loading the same plugin never ends).
+#[cfg(not(test))]
+const SLOW_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+#[cfg(test)]
+const SLOW_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Where a plugin is in its one and only lifecycle run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +40,8 @@ enum Phase {
 struct State<P: ?Sized> {
     phase: Phase,
     plugin: Option<Arc<P>>,
+    /// What the plugin's load produced.
+    value: Option<LoadValue>,
     /// The init error, load error or disabled error; the variant says which. Boxed: errors are
     /// rare, and a small state keeps the index (one allocation for all containers) small.
     error: Option<Box<PluginError>>,
@@ -75,10 +86,39 @@ impl<P: ?Sized> State<P> {
 #[error("the plugin lifecycle was interrupted")]
 struct Interrupted;
 
+/// A spec at hand, with the panic boundary of its plugin code.
+pub(crate) type Spec<P> = (&'static PluginSpec<P>, Boundary);
+
+/// Where a container's spec comes from.
+enum Slot<P: ?Sized + 'static> {
+    /// Resolved when the index was built (compiled-in plugins).
+    Ready(&'static PluginSpec<P>),
+    /// Resolved on first use (plugins of packs: resolving loads the library).
+    Deferred(OnceLock<Result<Spec<P>, PluginError>>),
+}
+
+/// Turns `entry` into a spec of interface `P`, or the resolve error saying why it cannot be.
+pub(crate) fn resolve<P: ?Sized + 'static>(entry: &PluginEntry) -> Result<Spec<P>, PluginError> {
+    let failed = |reason: String| PluginError::Resolve {
+        namespace: entry.namespace().to_owned(),
+        name: entry.name().to_owned(),
+        value: entry.value().to_owned(),
+        reason,
+    };
+    let resolved = entry.resolve().map_err(failed)?;
+    match resolved.entry.spec::<P>() {
+        Some(spec) => Ok((spec, resolved.boundary)),
+        None => Err(failed(entry.interface_mismatch(
+            resolved.entry.interface_type_name(),
+            type_name::<P>(),
+        ))),
+    }
+}
+
 /// One plugin of a manager's index.
 pub(crate) struct Container<P: ?Sized + 'static> {
     pub(crate) entry: PluginEntry,
-    pub(crate) spec: &'static PluginSpec<P>,
+    slot: Slot<P>,
     state: Mutex<State<P>>,
     settled: Condvar,
 }
@@ -92,18 +132,61 @@ pub(crate) enum Begin<'a, P: ?Sized + 'static> {
 }
 
 impl<P: ?Sized + 'static> Container<P> {
+    /// A container of a resolved plugin.
     pub(crate) fn new(entry: PluginEntry, spec: &'static PluginSpec<P>) -> Self {
+        Self::with_slot(entry, Slot::Ready(spec))
+    }
+
+    /// A container of a plugin resolved on first use.
+    pub(crate) fn deferred(entry: PluginEntry) -> Self {
+        Self::with_slot(entry, Slot::Deferred(OnceLock::new()))
+    }
+
+    fn with_slot(entry: PluginEntry, slot: Slot<P>) -> Self {
         Self {
             entry,
-            spec,
+            slot,
             state: Mutex::new(State {
                 phase: Phase::Idle,
                 plugin: None,
+                value: None,
                 error: None,
                 loaded: false,
                 waiters: 0,
             }),
             settled: Condvar::new(),
+        }
+    }
+
+    /// The spec, when it is at hand (resolved; never loads anything).
+    pub(crate) fn spec(&self) -> Option<&'static PluginSpec<P>> {
+        match &self.slot {
+            Slot::Ready(spec) => Some(spec),
+            Slot::Deferred(cell) => cell.get().and_then(|r| r.as_ref().ok()).map(|(s, _)| *s),
+        }
+    }
+
+    /// The spec, resolving it on first use; `true` along with the outcome for the one call
+    /// that resolved it (which fires the resolve hooks).
+    pub(crate) fn resolve(&self) -> (Result<Spec<P>, &PluginError>, bool) {
+        match &self.slot {
+            Slot::Ready(spec) => (Ok((spec, Boundary::Host)), false),
+            Slot::Deferred(cell) => {
+                let mut first = false;
+                let outcome = cell.get_or_init(|| {
+                    first = true;
+                    resolve(&self.entry)
+                });
+                (outcome.as_ref().map(|s| *s), first)
+            }
+        }
+    }
+
+    /// Why the plugin could not be resolved, when it was tried and failed.
+    pub(crate) fn resolve_error(&self) -> Option<&PluginError> {
+        match &self.slot {
+            Slot::Ready(_) => None,
+            Slot::Deferred(cell) => cell.get().and_then(|r| r.as_ref().err()),
         }
     }
 
@@ -116,6 +199,7 @@ impl<P: ?Sized + 'static> Container<P> {
     /// Claims the lifecycle run, or waits for the thread that has it and returns its outcome.
     pub(crate) fn begin(&self) -> Begin<'_, P> {
         let me = thread_marker();
+        let mut warned = false;
         let mut state = self.lock();
         loop {
             match state.phase {
@@ -128,11 +212,25 @@ impl<P: ?Sized + 'static> Container<P> {
                 }
                 Phase::Running(_) => {
                     state.waiters += 1;
-                    state = self
+                    let (next, waited) = self
                         .settled
-                        .wait(state)
+                        .wait_timeout(state, SLOW_WAIT)
                         .unwrap_or_else(PoisonError::into_inner);
+                    state = next;
                     state.waiters -= 1;
+                    if waited.timed_out() && !warned {
+                        // Logged without the lock (a logger is user code); one line per wait.
+                        warned = true;
+                        drop(state);
+                        crate::log_contained!(
+                            log::Level::Warn,
+                            "still waiting after {:?} for another thread to finish loading plugin {}:{}; a plugin whose lifecycle waits for a thread that loads the same plugin never finishes",
+                            SLOW_WAIT,
+                            self.entry.namespace(),
+                            self.entry.name()
+                        );
+                        state = self.lock();
+                    }
                 }
                 Phase::Idle => {
                     state.phase = Phase::Running(me);
@@ -175,6 +273,11 @@ pub(crate) struct Run<'a, P: ?Sized + 'static> {
 impl<P: ?Sized + 'static> Run<'_, P> {
     pub(crate) fn set_plugin(&self, plugin: Arc<P>) {
         self.container.lock().plugin = Some(plugin);
+    }
+
+    /// Records what the plugin's load produced.
+    pub(crate) fn set_value(&self, value: Option<LoadValue>) {
+        self.container.lock().value = value;
     }
 
     /// Records the init or load error (the run is settled later, after the hooks fired).
@@ -282,14 +385,30 @@ impl<P: ?Sized + 'static> PluginContainer<P> {
         self.container().entry.value()
     }
 
-    /// The resolved spec.
-    pub fn spec(&self) -> &'static PluginSpec<P> {
-        self.container().spec
+    /// The resolved spec, or `None` for a plugin of a plugin pack (feature `packs`) that was not resolved
+    /// yet (loading the plugin, or [`PluginManager::list_plugin_specs`], resolves it) or failed
+    /// to resolve.
+    ///
+    /// [`PluginManager::list_plugin_specs`]: crate::PluginManager::list_plugin_specs
+    pub fn spec(&self) -> Option<&'static PluginSpec<P>> {
+        self.container().spec()
+    }
+
+    /// Why the plugin could not be resolved: a plugin of a plugin pack (feature `packs`) whose library
+    /// failed a check, or whose interface is not the manager's (`None` until it is tried).
+    pub fn resolve_error(&self) -> Option<PluginError> {
+        self.container().resolve_error().cloned()
     }
 
     /// The plugin, once its factory made it (also when it later failed to load).
     pub fn plugin(&self) -> Option<Arc<P>> {
         self.container().plugin()
+    }
+
+    /// What the plugin's load produced ([`Plugin::load_value`](crate::Plugin::load_value);
+    /// Python plux's `load_value`), once it loaded.
+    pub fn load_value(&self) -> Option<LoadValue> {
+        self.read(|s| s.value.clone())
     }
 
     /// Whether the factory made the plugin.
@@ -365,5 +484,53 @@ impl<P: ?Sized + 'static> fmt::Debug for PluginContainer<P> {
             .field("init_error", &init_error.as_ref().map(ToString::to_string))
             .field("load_error", &load_error.as_ref().map(ToString::to_string))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::{Begin, Container};
+    use crate::{Plugin, PluginEntry, PluginSpec};
+
+    struct Noop;
+    impl Plugin for Noop {}
+    static SLOW: PluginSpec<dyn Plugin> =
+        PluginSpec::new("test.slow.wait", "slow", || Box::new(Noop));
+
+    static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    struct Capture;
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            let text = record.args().to_string();
+            if text.contains("test.slow.wait") {
+                LINES.lock().unwrap().push(text);
+            }
+        }
+        fn flush(&self) {}
+    }
+
+    #[test]
+    fn a_thread_waiting_long_for_another_threads_run_says_so_once() {
+        let _ = log::set_logger(&Capture);
+        log::set_max_level(log::LevelFilter::Warn);
+        let container: Container<dyn Plugin> = Container::new(PluginEntry::of(&SLOW), &SLOW);
+        let Begin::Run(run) = container.begin() else {
+            panic!("the first caller runs the lifecycle")
+        };
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| matches!(container.begin(), Begin::Done(_)));
+            std::thread::sleep(super::SLOW_WAIT * 5);
+            run.set_plugin(std::sync::Arc::new(Noop));
+            let _ = run.loaded();
+            assert!(waiter.join().unwrap());
+        });
+        let lines = LINES.lock().unwrap();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].starts_with("still waiting after 50ms for another thread to finish loading plugin test.slow.wait:slow"), "{lines:?}");
     }
 }

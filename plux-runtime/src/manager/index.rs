@@ -1,13 +1,12 @@
 //! A manager's index: the resolved plugins of its namespace, built lazily, exactly once.
 
-use std::any::type_name;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 
 use crate::error::Panicked;
 use crate::{PluginEntry, PluginError, PluginFinder};
 
-use super::container::{Container, thread_marker};
+use super::container::{Container, resolve, thread_marker};
 
 /// The plugins of one namespace, sorted by name, and the entries that failed to resolve.
 pub(crate) struct Index<P: ?Sized + 'static> {
@@ -30,10 +29,16 @@ impl<P: ?Sized + 'static> Index<P> {
             Ok(entries) => entries,
             Err(payload) => {
                 let panicked = Panicked::new("the plugin finder", payload);
-                log::warn!("{panicked}; namespace {namespace} has no plugins");
+                crate::log_contained!(
+                    log::Level::Warn,
+                    "{panicked}; namespace {namespace} has no plugins"
+                );
                 return Self::empty();
             }
         };
+        if entries.is_empty() {
+            suggest(namespace, finder);
+        }
         let mut index = Self {
             containers: Vec::with_capacity(entries.len()),
             unresolved: Vec::new(),
@@ -43,16 +48,14 @@ impl<P: ?Sized + 'static> Index<P> {
             if entry.namespace() != namespace {
                 continue;
             }
-            match entry.spec::<P>() {
-                Some(spec) => index.containers.push(Container::new(entry, spec)),
-                None => {
-                    let reason = format!(
-                        "its interface is `{}`, not `{}`; declare it with the interface of this namespace",
-                        entry.interface_type_name(),
-                        type_name::<P>()
-                    );
-                    index.unresolve(entry, reason);
-                }
+            if !entry.is_compiled_in() {
+                // A pack's plugin: listed now, resolved (its library loaded) on first use.
+                index.containers.push(Container::deferred(entry));
+                continue;
+            }
+            match resolve::<P>(&entry) {
+                Ok((spec, _)) => index.containers.push(Container::new(entry, spec)),
+                Err(error) => index.unresolve(entry, error),
             }
         }
         // Registries are sorted and free of duplicates already: one pass checks both. Otherwise
@@ -68,10 +71,19 @@ impl<P: ?Sized + 'static> Index<P> {
                 match index.containers.last() {
                     Some(kept) if kept.entry.name() == container.entry.name() => {
                         let reason = format!(
-                            "the namespace already has a plugin with this name (`{}`); rename one of them",
-                            kept.entry.value()
+                            "{}the namespace already has a plugin with this name (`{}`{}); rename one of them",
+                            container
+                                .entry
+                                .origin()
+                                .map(|o| format!("{o}: "))
+                                .unwrap_or_default(),
+                            kept.entry.value(),
+                            kept.entry
+                                .origin()
+                                .map(|o| format!(", from {o}"))
+                                .unwrap_or_default(),
                         );
-                        index.unresolve(container.entry, reason);
+                        index.unresolve(container.entry, duplicate(&container.entry, reason));
                     }
                     _ => index.containers.push(container),
                 }
@@ -80,14 +92,8 @@ impl<P: ?Sized + 'static> Index<P> {
         index
     }
 
-    fn unresolve(&mut self, entry: PluginEntry, reason: String) {
-        let error = PluginError::Resolve {
-            namespace: entry.namespace().to_owned(),
-            name: entry.name().to_owned(),
-            value: entry.value().to_owned(),
-            reason,
-        };
-        log::warn!("{error}");
+    fn unresolve(&mut self, entry: PluginEntry, error: PluginError) {
+        crate::log_contained!(log::Level::Warn, "{error}");
         self.unresolved.push((entry, error));
     }
 
@@ -104,6 +110,35 @@ impl<P: ?Sized + 'static> Index<P> {
             .iter()
             .find(|(e, _)| e.name() == name)
             .map(|(_, error)| error)
+    }
+}
+
+/// Logs a warning naming the finder's namespace closest to `namespace` (which has no plugins),
+/// when one is close enough to be a typo on either side.
+fn suggest(namespace: &str, finder: &dyn PluginFinder) {
+    if !log::log_enabled!(log::Level::Warn) {
+        return;
+    }
+    let close = panic::catch_unwind(AssertUnwindSafe(|| finder.namespaces()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|known| (strsim::osa_distance(namespace, known), known))
+        .filter(|(distance, known)| *distance <= namespace.len().max(known.len()) / 4 + 1)
+        .min();
+    if let Some((_, known)) = close {
+        crate::log_contained!(
+            log::Level::Warn,
+            "namespace `{namespace}` has no plugins; did you mean `{known}`?"
+        );
+    }
+}
+
+fn duplicate(entry: &PluginEntry, reason: String) -> PluginError {
+    PluginError::Resolve {
+        namespace: entry.namespace().to_owned(),
+        name: entry.name().to_owned(),
+        value: entry.value().to_owned(),
+        reason,
     }
 }
 
@@ -149,7 +184,8 @@ impl<P: ?Sized + 'static> Resolver<P> {
             match &*pending {
                 Pending::Idle => break,
                 Pending::Building(owner) if *owner == me => {
-                    log::warn!(
+                    crate::log_contained!(
+                        log::Level::Warn,
                         "the plugin finder called back into its manager; it sees no plugins"
                     );
                     return Arc::new(Index::empty());

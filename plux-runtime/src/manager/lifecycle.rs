@@ -1,37 +1,41 @@
 //! One plugin's lifecycle run: filters, factory, `should_load`, `load`, and the listeners' hooks
 //! in between, with every piece of user code run without locks and under `catch_unwind`.
 
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
+use crate::boundary::Boundary;
 use crate::error::{Id, Panicked, cause};
 use crate::{
-    BoxError, Disabled, Plugin, PluginEntry, PluginError, PluginLifecycleListener,
+    BoxError, Disabled, Plugin, PluginEntry, PluginError, PluginLifecycleListener, PluginSpec,
     global_plugin_filter,
 };
 
 use super::PluginManager;
-use super::container::{Begin, Container, Run};
+use super::container::{Begin, Container, Run, Spec};
 use super::index::Index;
 
 /// The reason of a plugin disabled by `should_load` (the text of Python plux).
 const SHOULD_LOAD_FALSE: &str = "Load condition for plugin was false";
 
-/// Runs `f`, turning a panic into a [`Panicked`] naming `what`.
+/// Runs host code (listeners, filters), turning a panic into a [`Panicked`] naming `what`.
 fn contain<T>(what: &'static str, f: impl FnOnce() -> T) -> Result<T, Panicked> {
-    panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Panicked::new(what, payload))
+    Boundary::Host.contain(what, f)
 }
 
-/// Logs an init or load error. Its cause's `Display` is plugin code: a panic there is contained
-/// (the error is recorded before, and the hooks still fire).
-fn warn(error: &PluginError) {
-    if log::log_enabled!(log::Level::Warn)
-        && let Err(panicked) = contain("formatting the error", || log::warn!("{error}"))
-    {
-        log::warn!(
+/// Logs an init or load error. Its cause's `Display` is plugin code, run behind the plugin's
+/// `boundary`: a panic there is contained (the error is recorded before, and the hooks still
+/// fire).
+fn warn(error: &PluginError, boundary: Boundary) {
+    if !log::log_enabled!(log::Level::Warn) {
+        return;
+    }
+    match boundary.contain("formatting the error", || error.to_string()) {
+        Ok(text) => crate::log_contained!(log::Level::Warn, "{text}"),
+        Err(panicked) => crate::log_contained!(
+            log::Level::Warn,
             "plugin {} failed; {panicked}",
             Id(error.namespace(), error.name())
-        );
+        ),
     }
 }
 
@@ -56,6 +60,20 @@ impl From<Panicked> for Failure {
     }
 }
 
+/// What settling a failed init or load needs besides the error.
+struct Failed<'a, P: ?Sized + 'static, A: 'static> {
+    spec: &'static PluginSpec<P>,
+    boundary: Boundary,
+    listeners: &'a [Arc<dyn PluginLifecycleListener<P, A>>],
+}
+
+impl<P: ?Sized + 'static, A: 'static> Clone for Failed<'_, P, A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P: ?Sized + 'static, A: 'static> Copy for Failed<'_, P, A> {}
+
 impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     /// Fires the resolve hooks for a freshly built index: successes in name order, then
     /// failures.
@@ -64,11 +82,13 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             return;
         };
         for container in &index.containers {
+            // Plugins of packs are resolved (and announced) on first use.
+            let Some(spec) = container.spec() else {
+                continue;
+            };
             let id = Id(container.entry.namespace(), container.entry.name());
             for listener in listeners.iter() {
-                self.hook(&id, "on_resolve_after", || {
-                    listener.on_resolve_after(container.spec)
-                });
+                self.hook(&id, "on_resolve_after", || listener.on_resolve_after(spec));
             }
         }
         for (entry, error) in &index.unresolved {
@@ -81,6 +101,30 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
         }
     }
 
+    /// The spec of a container, resolving it on first use (a pack's plugin: its library is
+    /// loaded); the call that resolves it fires the resolve hooks.
+    pub(super) fn resolve_container(
+        &self,
+        container: &Container<P>,
+    ) -> Result<Spec<P>, PluginError> {
+        let (outcome, first) = container.resolve();
+        if first && let Some(listeners) = self.listeners() {
+            let entry = &container.entry;
+            let id = Id(entry.namespace(), entry.name());
+            for listener in listeners.iter() {
+                match outcome {
+                    Ok((spec, _)) => {
+                        self.hook(&id, "on_resolve_after", || listener.on_resolve_after(spec));
+                    }
+                    Err(error) => self.hook(&id, "on_resolve_exception", || {
+                        listener.on_resolve_exception(&self.namespace, entry, error)
+                    }),
+                }
+            }
+        }
+        outcome.map_err(Clone::clone)
+    }
+
     pub(super) fn load_container(&self, container: &Container<P>) -> Result<Arc<P>, PluginError> {
         match container.begin() {
             Begin::Done(outcome) => outcome,
@@ -90,58 +134,71 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
 
     /// The lifecycle of one plugin; `run` settles it.
     fn run(&self, container: &Container<P>, run: Run<'_, P>) -> Result<Arc<P>, PluginError> {
-        let spec = container.spec;
         let entry = &container.entry;
         let id = Id(entry.namespace(), entry.name());
-        // One snapshot per run: a listener added meanwhile sees the next plugin's hooks.
-        let snapshot = self.listeners();
-        let listeners = snapshot.as_deref().unwrap_or_default();
 
+        // Filters see the entry only, so a pack's plugin they disable never loads its library.
         if let Some(reason) = self.filtered(entry) {
             return self.disable(run, entry, reason);
         }
+        let (spec, boundary) = match self.resolve_container(container) {
+            Ok(resolved) => resolved,
+            Err(error) => {
+                run.set_error(error);
+                return run.failed();
+            }
+        };
+        // One snapshot per run: a listener added meanwhile sees the next plugin's hooks.
+        let snapshot = self.listeners();
+        let listeners = snapshot.as_deref().unwrap_or_default();
+        let failed = Failed {
+            spec,
+            boundary,
+            listeners,
+        };
 
-        log::debug!("instantiating plugin {id}");
-        let plugin: Arc<P> = match contain("the factory", || spec.create()) {
+        crate::log_contained!(log::Level::Debug, "instantiating plugin {id}");
+        let plugin: Arc<P> = match boundary.contain("the factory", || spec.create()) {
             Ok(Ok(plugin)) => Arc::from(plugin),
-            Ok(Err(error)) => return self.failed(run, container, listeners, None, error.into()),
-            Err(panicked) => return self.failed(run, container, listeners, None, panicked.into()),
+            Ok(Err(error)) => return self.failed(run, container, &failed, None, error.into()),
+            Err(panicked) => return self.failed(run, container, &failed, None, panicked.into()),
         };
         run.set_plugin(plugin.clone());
         if let Err(failure) = self.veto(listeners, &id, "on_init_after", |l| {
             l.on_init_after(spec, &plugin)
         }) {
-            return self.failed(run, container, listeners, None, failure);
+            return self.failed(run, container, &failed, None, failure);
         }
 
-        match contain("should_load", || plugin.should_load()) {
+        match boundary.contain("should_load", || plugin.should_load()) {
             Ok(true) => {}
             Ok(false) => return self.disable(run, entry, SHOULD_LOAD_FALSE.to_owned()),
             Err(panicked) => {
-                return self.failed(run, container, listeners, Some(&plugin), panicked.into());
+                return self.failed(run, container, &failed, Some(&plugin), panicked.into());
             }
         }
         if let Err(failure) = self.veto(listeners, &id, "on_load_before", |l| {
             l.on_load_before(spec, &plugin, &self.args)
         }) {
-            return self.failed(run, container, listeners, Some(&plugin), failure);
+            return self.failed(run, container, &failed, Some(&plugin), failure);
         }
 
-        log::debug!("loading plugin {id}");
-        match contain("load", || plugin.load(&self.args)) {
-            Ok(Ok(())) => {}
+        crate::log_contained!(log::Level::Debug, "loading plugin {id}");
+        let value = match boundary.contain("load", || plugin.load_value(&self.args)) {
+            Ok(Ok(value)) => value,
             Ok(Err(error)) => {
-                return self.failed(run, container, listeners, Some(&plugin), error.into());
+                return self.failed(run, container, &failed, Some(&plugin), error.into());
             }
             Err(panicked) => {
-                return self.failed(run, container, listeners, Some(&plugin), panicked.into());
+                return self.failed(run, container, &failed, Some(&plugin), panicked.into());
             }
-        }
+        };
         if let Err(failure) = self.veto(listeners, &id, "on_load_after", |l| {
-            l.on_load_after(spec, &plugin)
+            l.on_load_after(spec, &plugin, value.as_ref())
         }) {
-            return self.failed(run, container, listeners, Some(&plugin), failure);
+            return self.failed(run, container, &failed, Some(&plugin), failure);
         }
+        run.set_value(value);
         run.loaded()
     }
 
@@ -155,7 +212,8 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             match contain("a plugin filter", || filter.disables(entry)) {
                 Ok(false) => {}
                 Ok(true) => return Some(format!("{DISABLED} (`{name}`)")),
-                Err(panicked) => log::warn!(
+                Err(panicked) => crate::log_contained!(
+                    log::Level::Warn,
                     "{panicked} (`{name}`) for plugin {}; the filter is ignored",
                     Id(entry.namespace(), entry.name())
                 ),
@@ -175,7 +233,7 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             name: entry.name().to_owned(),
             reason,
         };
-        log::debug!("{error}");
+        crate::log_contained!(log::Level::Debug, "{error}");
         run.disable(error)
     }
 
@@ -185,10 +243,15 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
         &self,
         run: Run<'_, P>,
         container: &Container<P>,
-        listeners: &[Arc<dyn PluginLifecycleListener<P, A>>],
+        context: &Failed<'_, P, A>,
         plugin: Option<&Arc<P>>,
         failure: Failure,
     ) -> Result<Arc<P>, PluginError> {
+        let Failed {
+            spec,
+            boundary,
+            listeners,
+        } = *context;
         let entry = &container.entry;
         let cause = match failure {
             Failure::Disabled(reason) => return self.disable(run, entry, reason),
@@ -208,15 +271,15 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
             },
         };
         run.set_error(error.clone());
-        warn(&error);
+        warn(&error, boundary);
         let id = Id(entry.namespace(), entry.name());
         for listener in listeners.iter() {
             match plugin {
                 None => self.hook(&id, "on_init_exception", || {
-                    listener.on_init_exception(container.spec, &error)
+                    listener.on_init_exception(spec, &error)
                 }),
                 Some(plugin) => self.hook(&id, "on_load_exception", || {
-                    listener.on_load_exception(container.spec, plugin, &error)
+                    listener.on_load_exception(spec, plugin, &error)
                 }),
             }
         }
@@ -226,7 +289,10 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
     /// Calls a hook that returns nothing on one listener; a panic is logged and ignored.
     fn hook(&self, id: &Id<'_>, what: &'static str, call: impl FnOnce()) {
         if let Err(panicked) = contain(what, call) {
-            log::warn!("listener hook {panicked} for plugin {id}; the manager goes on");
+            crate::log_contained!(
+                log::Level::Warn,
+                "listener hook {panicked} for plugin {id}; the manager goes on"
+            );
         }
     }
 
@@ -244,7 +310,10 @@ impl<P: ?Sized + Plugin<A> + 'static, A: 'static> PluginManager<P, A> {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => return Err(error.into()),
                 Err(panicked) => {
-                    log::warn!("listener hook {panicked} for plugin {id}; the manager goes on");
+                    crate::log_contained!(
+                        log::Level::Warn,
+                        "listener hook {panicked} for plugin {id}; the manager goes on"
+                    );
                 }
             }
         }

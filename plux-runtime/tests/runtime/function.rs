@@ -369,3 +369,56 @@ fn function_plugins_load_through_a_manager_and_honour_should_load() {
         "plugin demo.hooks:refused failed to load: license missing"
     );
 }
+
+/// A `load` hook that takes the manager's load arguments, as Python plux passes them.
+fn remember(runtime: &Runtime) -> Result<(), BoxError> {
+    SEEN.lock().unwrap().push(runtime.name);
+    if runtime.name == "broken" {
+        return Err("the runtime is broken".into());
+    }
+    Ok(())
+}
+
+static SEEN: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+
+#[plugin(namespace = "demo.load_args", load = remember)]
+pub fn with_args(runtime: &Runtime) -> &'static str {
+    runtime.name
+}
+
+#[test]
+fn a_load_hook_gets_the_managers_load_arguments_and_other_types_are_a_load_error() {
+    type Hooked = FunctionPlugin<fn(&Runtime) -> &'static str>;
+    let finder = || vec![entry::<with_args, { key("demo.load_args", "with_args") }>()];
+    let manager = PluginManager::<Hooked, Runtime>::builder_with_args(
+        "demo.load_args",
+        Runtime { name: "given" },
+    )
+    .finder(finder())
+    .build();
+    assert!(manager.load("with_args").is_ok());
+    assert_eq!(*SEEN.lock().unwrap(), ["given"]);
+
+    let broken = PluginManager::<Hooked, Runtime>::builder_with_args(
+        "demo.load_args",
+        Runtime { name: "broken" },
+    )
+    .finder(finder())
+    .build();
+    assert_eq!(
+        broken.load("with_args").err().unwrap().to_string(),
+        "plugin demo.load_args:with_args failed to load: the runtime is broken"
+    );
+
+    // A manager whose load arguments are another type.
+    let other = PluginManager::<Hooked, u32>::builder_with_args("demo.load_args", 7)
+        .finder(finder())
+        .build();
+    let error = other.load("with_args").err().unwrap().to_string();
+    assert!(
+        error.ends_with(
+            "the plugin's load hook takes `&runtime::function::Runtime`, and this manager's load arguments are another type"
+        ),
+        "{error}"
+    );
+}

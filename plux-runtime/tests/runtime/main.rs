@@ -7,4 +7,7 @@ mod abort;
 mod function;
 mod macros;
 mod manager;
+#[cfg(feature = "packs")]
+mod packs;
+mod registry;
 mod stress;

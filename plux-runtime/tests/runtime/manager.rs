@@ -148,7 +148,12 @@ impl<P: ?Sized + 'static, A> PluginLifecycleListener<P, A> for Recorder {
         self.record("load_before", spec.name());
         Ok(())
     }
-    fn on_load_after(&self, spec: &PluginSpec<P>, _: &Arc<P>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        spec: &PluginSpec<P>,
+        _: &Arc<P>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         self.record("load_after", spec.name());
         Ok(())
     }
@@ -428,7 +433,12 @@ type Call = (&'static str, usize, Arc<dyn Dummy>);
 struct Captured(Mutex<Vec<Call>>);
 
 impl PluginLifecycleListener<dyn Dummy, Args> for Captured {
-    fn on_load_after(&self, spec: &Spec, plugin: &Arc<dyn Dummy>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        spec: &Spec,
+        plugin: &Arc<dyn Dummy>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         let address = std::ptr::from_ref(spec) as usize;
         self.0
             .lock()
@@ -453,7 +463,10 @@ fn hooks_get_the_containers_spec_and_plugin() {
     assert_eq!(names, ["shouldalsoload", "shouldload"]);
     for (name, spec, plugin) in calls.iter() {
         let container = manager.get_container(name).unwrap();
-        assert_eq!(*spec, std::ptr::from_ref(container.spec()) as usize);
+        assert_eq!(
+            *spec,
+            std::ptr::from_ref(container.spec().unwrap()) as usize
+        );
         assert!(Arc::ptr_eq(plugin, &container.plugin().unwrap()));
     }
 }

@@ -233,8 +233,9 @@ fn an_unknown_config_key_is_a_located_warning() {
     let line = project.read("Cargo.toml").lines().count();
     let output = run(&project, &["entrypoints", "--check"]);
     assert_code(&output, 0);
+    // Rendered like rustc: the location, the source line and the key underlined.
     let expected = format!(
-        "warning: unknown key `exclued` in `[package.metadata.plux]`\n --> Cargo.toml:{line}:1\n"
+        "warning: unknown key `exclued` in `[package.metadata.plux]`\n  --> Cargo.toml:{line}:1\n   |\n{line} | exclued = [\"x\"]\n   | ^^^^^^^\n   |\n   = help: known keys: "
     );
     assert!(
         stderr(&output).starts_with(&expected),
@@ -449,8 +450,10 @@ fn a_duplicate_plugin_fails_entrypoints_and_writes_nothing() {
     assert_code(&output, 1);
     assert!(
         stderr(&output).starts_with(
-            "error: duplicate plugin `s3` in namespace `localstack.plugins.services`\n \
-             --> host/src/main.rs:12:12\n  \
+            "error: duplicate plugin `s3` in namespace `localstack.plugins.services`\n  \
+             --> host/src/main.rs:12:12\n   |\n\
+             12 | pub static S3: plux_runtime::PluginSpec<dyn ServicePlugin> =\n   \
+             |            ^^\n   |\n   \
              = note: also declared at services/src/lib.rs:34:12 (`ls_services::S3`)\n"
         ),
         "{}",
@@ -536,5 +539,27 @@ fn resolve_reads_the_index_of_a_non_member_dependency() {
         stderr(&output).contains(&format!(" --> {}:1:9", index.display())),
         "{}",
         stderr(&output)
+    );
+}
+
+#[test]
+fn resolve_suggests_a_close_namespace_when_it_finds_none() {
+    let project = Project::fixture("cli-types");
+    let output = project
+        .plux(["resolve", "--namespace", "my.plugin.cli"])
+        .output()
+        .unwrap();
+    assert_code(&output, 0);
+    assert_eq!(
+        stderr(&output),
+        "note: no plugins in namespace `my.plugin.cli`; did you mean `my.plugins.cli`?\n"
+    );
+    let output = project
+        .plux(["resolve", "--namespace", "completely.other"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr(&output),
+        "note: no plugins in namespace `completely.other`\n"
     );
 }

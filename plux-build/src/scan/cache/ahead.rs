@@ -102,7 +102,14 @@ impl ReadAhead {
 /// The memo of the cache file at `path`, read without the records after it; `None` when the
 /// file is not a valid cache file of this build (or has no memo).
 fn read_memo(path: &Path) -> Option<Vec<u8>> {
+    // Only a regular file: opening a FIFO would block, a device would never end.
+    if !fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let mut file = fs::File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
     // Most memos fit in the first read.
     let mut buf = vec![0; 32 << 10];
     let mut len = 0;

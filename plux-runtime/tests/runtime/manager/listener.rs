@@ -28,7 +28,12 @@ impl PluginLifecycleListener<dyn Dummy, Args> for Veto {
     fn on_load_before(&self, spec: &Spec, _: &Arc<dyn Dummy>, _: &Args) -> Result<(), BoxError> {
         self.check("load_before", spec)
     }
-    fn on_load_after(&self, spec: &Spec, _: &Arc<dyn Dummy>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        spec: &Spec,
+        _: &Arc<dyn Dummy>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         self.check("load_after", spec)
     }
 }
@@ -113,4 +118,62 @@ fn an_error_from_on_init_after_fails_the_init() {
         PluginError::Init { .. }
     ));
     assert_eq!(recorder.events().last().unwrap(), "init_exception plugin2");
+}
+
+/// What a plugin's load produced reaches `on_load_after` and stays in its container (Python
+/// plux's `load_result` / `load_value`); a plugin that only implements `load` produces none.
+#[test]
+fn the_load_value_reaches_on_load_after_and_the_container() {
+    struct Valued;
+    impl Plugin<Args> for Valued {
+        fn load_value(&self, args: &Args) -> Result<Option<plux_runtime::LoadValue>, BoxError> {
+            Ok(Some(Arc::new(format!("loaded with {}", args.foo))))
+        }
+    }
+    impl Dummy for Valued {
+        fn kind(&self) -> &'static str {
+            "valued"
+        }
+        fn load_calls(&self) -> Vec<&'static str> {
+            Vec::new()
+        }
+    }
+    #[derive(Default)]
+    struct Values(Mutex<Vec<Option<String>>>);
+    impl PluginLifecycleListener<dyn Dummy, Args> for Values {
+        fn on_load_after(
+            &self,
+            _: &Spec,
+            _: &Arc<dyn Dummy>,
+            value: Option<&plux_runtime::LoadValue>,
+        ) -> Result<(), BoxError> {
+            let value = value.and_then(|v| v.downcast_ref::<String>()).cloned();
+            self.0.lock().unwrap().push(value);
+            Ok(())
+        }
+    }
+    let ns = "test.load_value";
+    let values = Arc::new(Values::default());
+    let manager = PluginManager::builder_with_args(ns, Args { foo: "bar" })
+        .finder(vec![
+            PluginEntry::of(leak(Spec::new(ns, "plain", good))),
+            PluginEntry::of(leak(Spec::new(ns, "valued", || Box::new(Valued)))),
+        ])
+        .listener(values.clone())
+        .build();
+    assert_eq!(manager.load_all().len(), 2);
+    assert_eq!(
+        *values.0.lock().unwrap(),
+        [None, Some("loaded with bar".to_owned())]
+    );
+    let container = manager.get_container("valued").unwrap();
+    let value = container.load_value().unwrap();
+    assert_eq!(value.downcast_ref::<String>().unwrap(), "loaded with bar");
+    assert!(
+        manager
+            .get_container("plain")
+            .unwrap()
+            .load_value()
+            .is_none()
+    );
 }

@@ -114,7 +114,12 @@ impl PluginLifecycleListener<dyn Dummy, Args> for Panicker {
     fn on_load_before(&self, _: &Spec, _: &Arc<dyn Dummy>, _: &Args) -> Result<(), BoxError> {
         panic!("listener exploded");
     }
-    fn on_load_after(&self, _: &Spec, _: &Arc<dyn Dummy>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        _: &Spec,
+        _: &Arc<dyn Dummy>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         panic!("listener exploded");
     }
     fn on_load_exception(&self, _: &Spec, _: &Arc<dyn Dummy>, _: &PluginError) {
@@ -248,7 +253,12 @@ impl PluginLifecycleListener<dyn Dummy, Args> for Chain {
                 .push(format!("names {:?}", manager.list_names()));
         }
     }
-    fn on_load_after(&self, spec: &Spec, _: &Arc<dyn Dummy>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        spec: &Spec,
+        _: &Arc<dyn Dummy>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         if spec.name() == "first" {
             let manager = self.manager.get().unwrap().upgrade().unwrap();
             let then = manager.load("then").map(|p| p.kind().to_owned());
@@ -390,7 +400,12 @@ impl Dummy for BombInLoad {
 
 struct BombListener;
 impl PluginLifecycleListener<dyn Dummy, Args> for BombListener {
-    fn on_load_after(&self, spec: &Spec, _: &Arc<dyn Dummy>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        spec: &Spec,
+        _: &Arc<dyn Dummy>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         if spec.name() == "good" {
             std::panic::panic_any(Bomb);
         }
@@ -517,16 +532,81 @@ impl Dummy for FailsUnprintably {
     }
 }
 
-/// Formats every record, as real loggers do, and prints nothing.
+/// Formats every record, as real loggers do, and prints nothing; panics on records about the
+/// namespace `test.panicking.logger`.
 struct Formatting;
 impl log::Log for Formatting {
     fn enabled(&self, _: &log::Metadata<'_>) -> bool {
         true
     }
     fn log(&self, record: &log::Record<'_>) {
-        let _ = record.args().to_string();
+        let text = record.args().to_string();
+        assert!(
+            !text.contains(PANICKING_LOGGER),
+            "the logger exploded on: {text}"
+        );
+        if text.contains("did you mean") {
+            SUGGESTIONS.lock().unwrap().push(text);
+        }
     }
     fn flush(&self) {}
+}
+
+const PANICKING_LOGGER: &str = "test.panicking.logger";
+
+/// The "did you mean" warnings logged.
+static SUGGESTIONS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+#[test]
+fn a_namespace_with_no_plugins_suggests_a_close_one() {
+    let _ = log::set_logger(&Formatting);
+    log::set_max_level(log::LevelFilter::Warn);
+    let ns = "test.typo.services";
+    let finder = vec![PluginEntry::of(leak(Spec::new(ns, "good", good)))];
+    let typo = PluginManager::<dyn Dummy, Args>::builder("test.typo.service")
+        .finder(finder.clone())
+        .build();
+    assert!(typo.list_names().is_empty());
+    let far = PluginManager::<dyn Dummy, Args>::builder("test.elsewhere")
+        .finder(finder)
+        .build();
+    assert!(far.list_names().is_empty());
+    let lines: Vec<String> = SUGGESTIONS
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("test.typo") || l.contains("test.elsewhere"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        lines,
+        ["namespace `test.typo.service` has no plugins; did you mean `test.typo.services`?"]
+    );
+}
+
+#[test]
+fn a_panicking_logger_is_contained() {
+    let _ = log::set_logger(&Formatting);
+    log::set_max_level(log::LevelFilter::Warn);
+    let ns = PANICKING_LOGGER;
+    let manager = PluginManager::<dyn Dummy, Args>::builder(ns)
+        .finder(vec![
+            PluginEntry::of(leak(Spec::new(ns, "good", good))),
+            PluginEntry::of(leak(Spec::new(ns, "bad", || {
+                DummyPlugin::boxed("bad", true, true)
+            }))),
+            PluginEntry::of(leak(Spec::new(ns, "bad", good))),
+        ])
+        .build();
+    // Every warning about this namespace (the duplicate, the load error) makes the logger
+    // panic: the records are lost, the manager goes on.
+    let loaded: Vec<_> = manager.load_all().iter().map(|p| p.kind()).collect();
+    assert_eq!(loaded, ["good"]);
+    assert!(matches!(
+        unwrap_err(manager.load("bad")),
+        PluginError::Load { .. }
+    ));
+    assert!(manager.is_loaded("good"));
 }
 
 #[test]

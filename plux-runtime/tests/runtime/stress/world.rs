@@ -329,7 +329,7 @@ impl World {
         let load_failed = matches!(behaviour, ShouldLoadPanics | LoadPanics | LoadFails);
         let wrong = container.namespace() != self.namespace
             || container.value() != value
-            || container.spec().name() != container.name()
+            || container.spec().map(|s| s.name()) != Some(container.name())
             || (container.is_loaded() && behaviour != Good)
             || (container.is_disabled() && !disabled)
             || (container.init_error().is_some() && !init_failed)
@@ -466,7 +466,12 @@ impl PluginLifecycleListener<dyn Stressed> for Counter {
         self.0.hook(spec.name(), 4);
         Ok(())
     }
-    fn on_load_after(&self, spec: &Spec, _: &Arc<dyn Stressed>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        spec: &Spec,
+        _: &Arc<dyn Stressed>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         self.0.hook(spec.name(), 5);
         Ok(())
     }
@@ -505,7 +510,12 @@ impl PluginLifecycleListener<dyn Stressed> for Hostile {
         self.strike(spec.name(), "on_load_before");
         Ok(())
     }
-    fn on_load_after(&self, spec: &Spec, _: &Arc<dyn Stressed>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        spec: &Spec,
+        _: &Arc<dyn Stressed>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         self.strike(spec.name(), "on_load_after");
         Ok(())
     }
@@ -555,7 +565,12 @@ impl PluginLifecycleListener<dyn Stressed> for Reentrant {
         Ok(())
     }
 
-    fn on_load_after(&self, spec: &Spec, _: &Arc<dyn Stressed>) -> Result<(), BoxError> {
+    fn on_load_after(
+        &self,
+        spec: &Spec,
+        _: &Arc<dyn Stressed>,
+        _: Option<&plux_runtime::LoadValue>,
+    ) -> Result<(), BoxError> {
         let id = id_of(spec.name());
         if let Some(target) = self.0.reenter[id]
             && let Some(manager) = self.manager()
