@@ -258,8 +258,7 @@ fn hostile_dependency_indexes_are_clear_errors_with_nothing_written() {
 #[test]
 fn three_thousand_nested_modules_under_a_cfg_are_an_error_not_a_stack_overflow() {
     // Their 3,001-segment path once reached the registry generator, which overflowed its
-    // stack (SIGABRT). Modules nest at most 64 deep: the 65th is a located error, and a
-    // dependency's `plux.json` value that long is refused the same way.
+    // stack (SIGABRT). Modules nest at most 64 deep: the 65th is a located error.
     let deep = "pub mod m {\n".repeat(3_000)
         + "#[plugin(namespace = \"ns\")]\npub fn f() {}\n"
         + &"}\n".repeat(3_000);
@@ -275,25 +274,11 @@ fn three_thousand_nested_modules_under_a_cfg_are_an_error_not_a_stack_overflow()
     );
     let output = entrypoints(&project);
     assert_code(&output, 1);
+    let err = stderr(&output);
     assert!(
-        stderr(&output).contains(
-            "error: module `m` is nested deeper than 64 modules\n --> host/src/lib.rs:66:1"
-        ),
-        "{}",
-        stderr(&output)
+        err.contains("error: module `m` is nested deeper than 64 modules\n")
+            && err.contains("--> host/src/lib.rs:66:1\n"),
+        "{err}"
     );
     assert!(!project.exists("host/src/registry.rs"));
-
-    let long = format!(
-        "{{\n  \"ns\": [\n    \"a=dep::{}a [fn, cfg(unix)]\"\n  ]\n}}\n",
-        "m::".repeat(2_000)
-    );
-    let project = workspace("src/registry.rs", &long);
-    let output = entrypoints(&project);
-    assert_code(&output, 1);
-    assert!(
-        stderr(&output).contains("has 2002 segments; plux supports at most 64 modules"),
-        "{}",
-        stderr(&output)
-    );
 }
