@@ -9,7 +9,8 @@
 #   RUNS=9 bench/check.sh
 #   BEFORE=path/to/older/cargo-plux bench/check.sh   # also that build, in the same rounds
 #                                  # (its scan cache in DIR/target/plux-before: the two builds
-#                                  # would take each other's cache for a foreign one)
+#                                  # would take each other's cache for a foreign one), and the
+#                                  # median of the per-round ratios this / before
 #
 # Figures per workspace:
 #   meta          cargo metadata --format-version 1 --no-deps (the baseline of the check goals)
@@ -99,6 +100,14 @@ bench() {
     echo "   check-nocache / metadata:        $(ratio "${m[check-nocache]}" "${m[meta]}")   (the cache's effect: check-nocache / check-noop = $(ratio "${m[check-nocache]}" "${m[check-noop]}"))"
     if [[ -n ${BEFORE:-} ]]; then
         echo "   BEFORE ($BEFORE), same rounds:"
+        # Each round's figure over the before build's in the same round, then the median: a
+        # load that changes during the run moves both figures of a round alike.
+        for n in discover-cold discover-warm check-noop check-edit; do
+            local paired; paired=$(paste -d' ' <(tr ' ' '\n' <<< "${t[$n]}" | grep .) \
+                <(tr ' ' '\n' <<< "${t[before:$n]}" | grep .) \
+                | awk '{printf "%.3f\n", $1 / $2}' | median)
+            printf '   %-14s this / before, median of the rounds: %s\n' "$n" "$paired"
+        done
         echo "   discover-cold / (metadata + rg): $(ratio "${m[before:discover-cold]}" "$base")"
         echo "   check-noop / metadata:           $(ratio "${m[before:check-noop]}" "${m[meta]}")"
         echo "   check-edit / metadata:           $(ratio "${m[before:check-edit]}" "${m[meta]}")"

@@ -59,7 +59,8 @@
 //!   evaluates (the registry is resolved with every host feature in committed mode, with the
 //!   features this build enables in build.rs mode);
 //! - a `#[cfg]` on a plugin item or on an enclosing module (a `cfg(..)` extra, `cfg(..) on
-//!   <module>` for a module) is evaluated by the crate that declares the plugin, with that
+//!   <module>` for a module; `macro(..)` for the `cfg` a macro call such as tokio's `cfg_rt!`
+//!   adds, which the scanner cannot see) is evaluated by the crate that declares the plugin, with that
 //!   crate's own features, never by the host (features are per crate, and the host's build
 //!   script sees only its own): the probe finds the item exactly when its crate compiled it,
 //!   the entry is left out otherwise, and the build works either way. Fallback modules nest
@@ -81,7 +82,8 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::validate::{
-    Root, validate_cfg, validate_cfg_module, validate_name, validate_namespace, validate_value,
+    Root, validate_cfg, validate_cfg_module, validate_gate, validate_name, validate_namespace,
+    validate_value,
 };
 
 /// The most path segments generated code may nest below a plugin's gated level (the item, or
@@ -178,7 +180,10 @@ fn validate(entry: &RegistryEntry) -> Result<(), String> {
     };
     validate_value(&entry.value, root).map_err(what)?;
     validate_value(&entry.path, root).map_err(what)?;
-    for predicate in entry.cfg.iter().chain(&entry.host_cfg) {
+    for gate in &entry.cfg {
+        validate_gate(gate).map_err(what)?;
+    }
+    for predicate in &entry.host_cfg {
         validate_cfg(predicate).map_err(what)?;
     }
     if let Some(module) = &entry.cfg_module {

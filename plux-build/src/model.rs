@@ -43,13 +43,17 @@ pub struct Declaration {
     pub value: String,
     /// How it was declared.
     pub kind: Kind,
-    /// `cfg` predicates on the item and its enclosing modules, outermost first, as token text
-    /// (for example `feature = "x"`); empty when always compiled.
+    /// The gates of the item and its enclosing modules, outermost first: `cfg` predicates as
+    /// token text (for example `feature = "x"`, also those `cfg_if!` branches and
+    /// `#[cfg_attr(pred, plugin(..))]` add), or `macro(<path>)` for the `cfg` a module-level
+    /// macro call around the item or its module adds, which the scanner cannot see (for
+    /// example `macro(cfg_rt)` for `cfg_rt! { pub mod runtime; }`; see
+    /// [`validate_gate`](crate::validate::validate_gate)); empty when always compiled.
     pub cfg: Vec<String>,
-    /// The module of `value`'s path that `cfg` decides the presence of, when the predicates are
+    /// The module of `value`'s path that `cfg` decides the presence of, when the gates are
     /// on an enclosing module on that path (for example `hooks::debug` for a plugin in
     /// `#[cfg(feature = "debug")] pub mod debug`); `None` when they are on the item itself or
-    /// there are none. Predicates on two levels of one path are a scan error.
+    /// there are none. Gates on two levels of one path are a scan error.
     pub cfg_module: Option<String>,
     /// Where the declaration is (the attribute, or the static's name).
     pub location: Location,

@@ -92,6 +92,8 @@ fn scan_package_in(
         diagnostics: Vec::new(),
         files: Vec::new(),
     };
+    let mut targets = Vec::new();
+    let mut scans = Vec::new();
     for target in &package.targets {
         let crate_target = CrateTarget {
             crate_name: target.crate_name.clone(),
@@ -107,6 +109,18 @@ fn scan_package_in(
             Some(cache) => scan::scan_target_cached(&crate_target, &scan_options, cache)?,
             None => scan::scan_target(&crate_target, &scan_options)?,
         };
+        targets.push(crate_target);
+        scans.push(found);
+    }
+    // Files under the targets' directories that none of them reaches, and mention plugins.
+    let all: Vec<&scan::ScanOutput> = scans.iter().collect();
+    out.diagnostics.extend(scan::unreached_cached(
+        &targets,
+        &scan_options,
+        &all,
+        cache,
+    )?);
+    for (target, found) in package.targets.iter().zip(scans) {
         if target.is_lib {
             out.lib.extend(found.declarations);
         } else {
@@ -167,6 +181,7 @@ pub fn scan_workspace(options: &Options) -> Result<(Workspace, Vec<PackageScan>)
             .map(|p| scan_package_in(p, options, Some(&cache)))
             .collect::<Result<Vec<_>>>()
     })?;
+    cache.save_unreached();
     Ok((workspace, scans))
 }
 
@@ -417,7 +432,12 @@ pub struct DiscoverOptions {
 }
 
 /// `cargo plux discover`: the merged index of the selected packages' libraries (what
-/// `entrypoints` would write), or of a directory. Error diagnostics fail it.
+/// `entrypoints` would write), or of a directory, with every diagnostic.
+///
+/// Error diagnostics do not fail it: the index holds every declaration that could be read
+/// (a file that cannot be parsed costs its own declarations, not the other packages'), and
+/// the caller decides what to do with it. `cargo plux discover` prints it and exits with 1,
+/// and writes no `-o` file; [`entrypoints`] writes nothing when there is an error.
 pub fn discover(options: &DiscoverOptions) -> Result<(Index, Vec<Diagnostic>)> {
     let Some(dir) = &options.path else {
         let (workspace, scans) = scan_workspace(&options.options)?;
@@ -433,7 +453,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Index, Vec<Diagnostic>)> {
         if scans.len() > 1 {
             diagnostics.extend(scan::duplicates(&all));
         }
-        return Ok((index, fail_on_errors(diagnostics)?));
+        return Ok((index, diagnostics));
     };
     if !dir.is_dir() {
         return Err(Error::Config(format!(
@@ -451,7 +471,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Index, Vec<Diagnostic>)> {
     diagnostics.extend(scan::duplicates(&found.declarations));
     scan::sort_diagnostics(&mut diagnostics);
     let index = Index::from_declarations(&found.declarations);
-    Ok((index, fail_on_errors(diagnostics)?))
+    Ok((index, diagnostics))
 }
 
 /// The crate name of a directory: its `Cargo.toml` package name if it has one, else its own

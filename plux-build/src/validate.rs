@@ -121,6 +121,12 @@ pub fn validate_namespace(namespace: &str) -> Result<(), String> {
     }
 }
 
+/// How deep modules may nest in a crate plux scans (64): the scanner reports a deeper `mod`
+/// item instead of reading it, so a scanned plugin's path has at most this many modules
+/// between the crate and the item (the scanner's memory per module path, and the fallback
+/// modules generated code nests below a gated level, stay small; real code stays far below).
+pub const MAX_MODULE_DEPTH: usize = 64;
+
 /// Which first segment [`validate_value`] requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Root<'a> {
@@ -383,6 +389,60 @@ fn truncated(text: &str) -> String {
     shown.escape_debug().to_string()
 }
 
+/// Checks one gate of a plugin (an element of [`Declaration::cfg`](crate::Declaration::cfg)):
+/// a `cfg` predicate ([`validate_cfg`]), or `macro(<path>)` for the `cfg` that a module-level
+/// macro call around the plugin adds and the scanner cannot see (`macro(cfg_rt)` for
+/// `cfg_rt! { pub mod runtime; }`). The two cannot be confused: no predicate starts with
+/// `macro(`.
+///
+/// ```
+/// use plux_build::validate::validate_gate;
+///
+/// assert!(validate_gate(r#"feature = "rt""#).is_ok());
+/// assert!(validate_gate("macro(cfg_rt)").is_ok());
+/// assert!(validate_gate("macro(cfg::std)").is_ok());
+/// assert_eq!(
+///     validate_gate("macro(cfg_rt!)").unwrap_err(),
+///     "`macro(cfg_rt!)` is not a macro path"
+/// );
+/// ```
+pub fn validate_gate(gate: &str) -> Result<(), String> {
+    match macro_gate(gate) {
+        Some(path) => {
+            let segment = |s: &str| {
+                let plain = s.strip_prefix("r#").unwrap_or(s);
+                plain
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c == '_' || c.is_alphabetic())
+                    && plain.chars().all(|c| c == '_' || c.is_alphanumeric())
+            };
+            if path.split("::").all(segment) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`macro({})` is not a macro path",
+                    path.escape_debug()
+                ))
+            }
+        }
+        None => validate_cfg(gate),
+    }
+}
+
+/// The macro path of a gate written `macro(<path>)` (see [`validate_gate`]), `None` for a
+/// `cfg` predicate.
+///
+/// ```
+/// use plux_build::validate::macro_gate;
+///
+/// assert_eq!(macro_gate("macro(cfg_rt)"), Some("cfg_rt"));
+/// assert_eq!(macro_gate("unix"), None);
+/// ```
+pub fn macro_gate(gate: &str) -> Option<&str> {
+    gate.strip_prefix("macro(")?.strip_suffix(')')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,6 +519,31 @@ mod tests {
         assert!(validate_crate_name("my_crate").is_ok());
         for bad in ["", "my-crate", "fn", "r#x", "a::b", "a b"] {
             assert!(validate_crate_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn gates_are_predicates_or_macro_paths() {
+        for good in [
+            "unix",
+            "macro(cfg_rt)",
+            "macro(crate::cfg_net)",
+            "macro(r#type)",
+        ] {
+            assert_eq!(validate_gate(good), Ok(()), "{good:?}");
+        }
+        for bad in [
+            "macro()",
+            "macro(a::)",
+            "macro(::a)",
+            "macro(a b)",
+            "macro(a)) evil((",
+            "macro(1a)",
+            "macro(a\u{1b})",
+            "cfg(unix)",
+        ] {
+            let err = validate_gate(bad).unwrap_err();
+            assert!(!err.contains('\u{1b}'), "{err}");
         }
     }
 

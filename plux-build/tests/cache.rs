@@ -183,6 +183,32 @@ fn cold_warm_and_edited_scans_equal_uncached_ones() {
 }
 
 #[test]
+fn reexported_plugins_come_out_of_the_cache_as_from_a_fresh_scan() {
+    // A plugin in a private module, public through a glob `pub use`: its path is found from
+    // every file's modules and re-exports, which the records and the memo keep.
+    let krate = Crate::new();
+    let lib = format!("{LIB}mod private_hooks;\npub use private_hooks::*;\n");
+    krate.write("src/lib.rs", &lib);
+    krate.write(
+        "src/private_hooks.rs",
+        "#[plugin(namespace = \"demo.hooks\")]\npub fn late_hook() {}\n",
+    );
+    krate.settle();
+    let first = krate.check();
+    assert!(values(&first).contains(&"demo::late_hook".to_owned()));
+    assert_eq!(krate.check(), first);
+    // Without the re-export the plugin has no public path, cached or not.
+    krate.write("src/lib.rs", &format!("{LIB}mod private_hooks;\n"));
+    let gone = krate.check();
+    assert!(values(&gone).contains(&"demo::private_hooks::late_hook".to_owned()));
+    assert!(
+        gone.diagnostics
+            .iter()
+            .any(|d| d.message.contains("no `pub use` re-exports the plugin"))
+    );
+}
+
+#[test]
 fn same_size_edit_with_restored_mtime_is_seen() {
     let krate = Crate::new();
     krate.settle();

@@ -83,6 +83,31 @@ fn check_scan(bytes: &[u8]) -> Result<(), TestCaseError> {
     if !gave_up(&full) {
         prop_assert_eq!(&fast, &full, "the prefilter changed the result");
     }
+    // The lexer reports what does not tokenize without syn (so a huge file is never parsed
+    // whole for it): it must never refuse text that syn accepts.
+    let lexical = [
+        "unclosed delimiter",
+        "unexpected closing delimiter",
+        "mismatched closing delimiter",
+        "unterminated ",
+    ];
+    let refused = full.diagnostics.iter().any(|d| {
+        d.message.starts_with("cannot parse") && lexical.iter().any(|m| d.message.contains(m))
+    });
+    if let (true, Ok(text)) = (refused, std::str::from_utf8(bytes)) {
+        let text = text.to_owned();
+        let syn_accepts = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(move || syn::parse_file(&text).is_ok())
+            .unwrap()
+            .join()
+            .unwrap();
+        prop_assert!(
+            !syn_accepts,
+            "the lexer refused text syn accepts: {:?}",
+            full.diagnostics
+        );
+    }
     // Every diagnostic is located in the scanned file, at a line it has.
     let lines = bytes.split(|&b| b == b'\n').count();
     for d in fast.diagnostics.iter().chain(&full.diagnostics) {

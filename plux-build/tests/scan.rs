@@ -12,6 +12,11 @@ use plux_build::scan::{
 };
 use plux_build::{Diagnostic, Severity};
 
+/// Module paths the scanner follows beyond plain `mod` items, and what it says about the
+/// files it does not reach (issue 12).
+#[path = "scan/reach.rs"]
+mod reach;
+
 /// A package in a temp dir.
 struct Pkg {
     dir: tempfile::TempDir,
@@ -71,7 +76,14 @@ impl Pkg {
         out.declarations
             .iter()
             .map(|d| {
-                let mut cfg: String = d.cfg.iter().map(|c| format!(" cfg({c})")).collect();
+                let mut cfg: String = d
+                    .cfg
+                    .iter()
+                    .map(|c| match c.starts_with("macro(") {
+                        true => format!(" {c}"),
+                        false => format!(" cfg({c})"),
+                    })
+                    .collect();
                 if let Some(module) = &d.cfg_module {
                     cfg.push_str(&format!(" on {module}"));
                 }
@@ -104,6 +116,13 @@ impl Pkg {
                 format!("{level} {at} {}", d.message)
             })
             .collect()
+    }
+
+    /// Scans, checks that nothing was reported, and returns the declarations (see `decls`).
+    fn clean_decls(&self) -> Vec<String> {
+        let out = self.scan();
+        clean(self, &out);
+        self.decls(&out)
     }
 
     fn files(&self, out: &ScanOutput) -> Vec<String> {
@@ -497,11 +516,6 @@ macro_rules! declare {
 /// pub fn in_doc() {}
 pub const TEXT: &str = r#"#[plugin(namespace = "str")] pub fn in_string() {}"#;
 
-other_macro! {
-    #[plugin(namespace = "other")]
-    pub fn in_other_macro() {}
-}
-
 pub fn body() {
     let _ = "#[plugin(namespace = \"str\")] pub fn in_string() {}";
     println!("#[plugin(namespace = \"str\")]");
@@ -708,12 +722,15 @@ fn private_module_on_the_way_is_an_error_at_the_declaration() {
     assert_eq!(
         pkg.diags(&out.diagnostics),
         [
-            "error src/hidden.rs:2:3 plugin `demo::hidden::unreachable` is not reachable from other crates: module `crate::hidden` is private",
-            "error src/semi.rs:1:12 plugin `demo::semi::S` is not reachable from other crates: module `crate::semi` is private",
+            "error src/hidden.rs:2:3 plugin `demo::hidden::unreachable` is not reachable from other crates: module `crate::hidden` is private, and no `pub use` re-exports the plugin",
+            "error src/semi.rs:1:12 plugin `demo::semi::S` is not reachable from other crates: module `crate::semi` is private, and no `pub use` re-exports the plugin",
         ]
     );
     let d = &out.diagnostics[0];
-    assert_eq!(d.help.as_deref(), Some("make `mod hidden` pub"));
+    assert_eq!(
+        d.help.as_deref(),
+        Some("make `mod hidden` pub, or re-export the plugin with `pub use`")
+    );
     assert_eq!(
         d.notes,
         [format!(
@@ -1144,8 +1161,14 @@ fn scan_dir_uses_a_crate_root_when_there_is_one() {
         ),
     ]);
     let out = scan_dir(pkg.root(), "pkg", &ScanOptions::default()).unwrap();
-    clean(&pkg, &out);
     assert_eq!(pkg.decls(&out), ["ns f=pkg::a::f Function @ src/a.rs:1:1"]);
+    // The file no module path reaches is not scanned, and said so.
+    assert_eq!(
+        pkg.diags(&out.diagnostics),
+        [
+            "warning src/unreached.rs:1:3 this file mentions plugins, but no module path reaches it: it was not scanned"
+        ]
+    );
 }
 
 #[test]
@@ -1290,7 +1313,7 @@ fn several_private_modules_are_all_named_in_the_help() {
     );
     assert_eq!(
         out.diagnostics[0].help.as_deref(),
-        Some("make `mod a` and `mod c` pub")
+        Some("make `mod a` and `mod c` pub, or re-export the plugin with `pub use`")
     );
 }
 

@@ -191,7 +191,8 @@ pub fn plugin(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `plux.json` entry: `"name" = path::to::Item`, then optional extras in brackets: `type` or
 /// `fn` (declared with `#[plugin]` on an impl or a function; a `PluginSpec` otherwise),
 /// `cfg(..)` (the item is behind a `#[cfg]` of its own crate), `cfg(..) on path::to::module`
-/// (a module of its path is), `value = path` (the path `plux.json` writes, when the registry
+/// (a module of its path is), `macro(path)` in place of `cfg(..)` (behind the `cfg` a macro call
+/// adds, which the scanner cannot see), `value = path` (the path `plux.json` writes, when the registry
 /// names the item by another one). `#[cfg(..)]` lines before an entry are evaluated by the
 /// host (an optional or platform-specific dependency).
 ///

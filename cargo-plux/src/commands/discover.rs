@@ -10,6 +10,13 @@ use plux_build::ops::{self, DiscoverOptions};
 
 /// Discover plugins and print the index.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+The index lists the plugins of the selected packages' library targets: what `entrypoints` writes \
+to each `plux.json`, and all that other crates can reach. Plugins declared in binary targets \
+(`crate::` paths) are on purpose not in it; `cargo plux list` shows them.
+
+When a file cannot be read, its plugins are missing: the index of everything else is still \
+printed and the exit status is 1; with `-o`, nothing is written.")]
 pub struct DiscoverArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value = "json")]
@@ -33,6 +40,11 @@ pub fn exec(args: &DiscoverArgs, global: &GlobalArgs, shell: &Shell) -> anyhow::
         crate_name: args.crate_name.clone(),
     };
     let (index, diagnostics) = ops::discover(&options)?;
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors > 0 && args.output.is_some() {
+        // A file is an artifact others use: nothing is written when part of it is missing.
+        return Err(plux_build::Error::Diagnostics(diagnostics).into());
+    }
     shell.diagnostics(&diagnostics)?;
     let text = super::render(&index, args.format);
     match &args.output {
@@ -53,5 +65,9 @@ pub fn exec(args: &DiscoverArgs, global: &GlobalArgs, shell: &Shell) -> anyhow::
         }
         None => super::print(&text)?,
     }
-    Ok(0)
+    Ok(super::partial(
+        shell,
+        errors,
+        "the index printed leaves out",
+    ))
 }

@@ -111,6 +111,7 @@ fn print_packs(dirs: &[PathBuf], shell: &Shell, namespace: Option<&str>) -> anyh
 
 fn print(global: &GlobalArgs, shell: &Shell, namespace: Option<&str>) -> anyhow::Result<i32> {
     let (listed, diagnostics) = ops::list(&global.options(), namespace)?;
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     shell.diagnostics(&diagnostics)?;
     let mut text = String::new();
     for Listed {
@@ -171,5 +172,5 @@ fn print(global: &GlobalArgs, shell: &Shell, namespace: Option<&str>) -> anyhow:
             None => shell.note("no plugins found in the selected packages"),
         }
     }
-    Ok(0)
+    Ok(super::partial(shell, errors, "the list leaves out"))
 }

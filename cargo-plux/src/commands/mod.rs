@@ -35,6 +35,21 @@ pub fn render(index: &Index, format: Format) -> String {
     }
 }
 
+/// The exit status of a command that printed what it could read despite `errors` error
+/// diagnostics (printed already): 0 without errors, else 1 after a closing line saying that
+/// `what` what the errors affect.
+pub fn partial(shell: &Shell, errors: usize, what: &str) -> i32 {
+    if errors == 0 {
+        return 0;
+    }
+    let cause = match errors {
+        1 => "the error above affects".to_owned(),
+        n => format!("the {n} errors above affect"),
+    };
+    shell.error(&anyhow::anyhow!("{what} what {cause}"));
+    1
+}
+
 /// Writes text to stdout.
 pub fn print(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();

@@ -40,8 +40,9 @@ pub struct RegistryEntry {
     pub path: String,
     /// How the plugin was declared.
     pub kind: Kind,
-    /// `cfg` predicates on the item and its modules, outermost first; evaluated by the crate
-    /// that declares the plugin (see the probes in [`crate::codegen`]).
+    /// Gates on the item and its modules, outermost first: `cfg` predicates, or `macro(<path>)`
+    /// for the `cfg` a macro call adds (see [`Declaration::cfg`]); evaluated by the crate that
+    /// declares the plugin (see the probes in [`crate::codegen`]), never by generated code.
     pub cfg: Vec<String>,
     /// The module of `value`'s path `cfg` is on, when not on the item itself (see
     /// [`Declaration::cfg_module`]): generated code checks whether that module was compiled.

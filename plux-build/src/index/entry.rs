@@ -4,10 +4,15 @@
 use std::fmt;
 
 use crate::model::{Declaration, Kind};
-use crate::validate::{Root, validate_cfg, validate_cfg_module, validate_name, validate_value};
+use crate::validate::{
+    Root, macro_gate, validate_cfg, validate_cfg_module, validate_gate, validate_name,
+    validate_value,
+};
 
 /// One entry of a namespace: `name=value`, `name=value [type]`, `name=value [fn, cfg(..)]`,
-/// `name=value [cfg(..) on module::path]` for a plugin whose enclosing module is gated.
+/// `name=value [cfg(..) on module::path]` for a plugin whose enclosing module is gated, and
+/// `macro(path)` in place of `cfg(..)` for a `cfg` added by a macro call the scanner cannot
+/// see into (`name=value [type, macro(cfg_rt) on tokio::runtime]`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IndexEntry {
     /// The plugin name, unique within its namespace.
@@ -16,7 +21,9 @@ pub struct IndexEntry {
     pub value: String,
     /// How it was declared (`[type]`, `[fn]` or nothing for a spec).
     pub kind: Kind,
-    /// `cfg` predicates (token text, outermost first), rendered as `cfg(<predicate>)` extras.
+    /// Gates, outermost first: `cfg` predicates (token text, rendered as `cfg(<predicate>)`
+    /// extras), or `macro(<path>)` (rendered as is); see
+    /// [`validate_gate`](crate::validate::validate_gate).
     pub cfg: Vec<String>,
     /// The module of `value`'s path the predicates are on, when not on the item itself; each
     /// `cfg` extra then ends with ` on <module>` (see [`Declaration::cfg_module`]).
@@ -77,8 +84,7 @@ impl IndexEntry {
                     "type" => (entry.kind, kind_seen) = (Kind::Type, true),
                     "fn" => (entry.kind, kind_seen) = (Kind::Function, true),
                     _ => {
-                        let (predicate, module) = cfg_extra(extra)?;
-                        validate_cfg(predicate)?;
+                        let (gate, module) = gate_extra(extra)?;
                         if let Some(module) = module {
                             validate_cfg_module(module, value)?;
                         }
@@ -90,7 +96,7 @@ impl IndexEntry {
                             );
                         }
                         entry.cfg_module = module;
-                        entry.cfg.push(predicate.to_owned());
+                        entry.cfg.push(gate);
                     }
                 }
             }
@@ -108,9 +114,15 @@ impl fmt::Display for IndexEntry {
             Kind::Function => Some("fn"),
         };
         let mut extras = kind.into_iter().map(str::to_owned).collect::<Vec<_>>();
-        extras.extend(self.cfg.iter().map(|c| match &self.cfg_module {
-            Some(module) => format!("cfg({c}) on {module}"),
-            None => format!("cfg({c})"),
+        extras.extend(self.cfg.iter().map(|gate| {
+            let gate = match macro_gate(gate) {
+                Some(_) => gate.clone(),
+                None => format!("cfg({gate})"),
+            };
+            match &self.cfg_module {
+                Some(module) => format!("{gate} on {module}"),
+                None => gate,
+            }
         }));
         if !extras.is_empty() {
             write!(f, " [{}]", extras.join(", "))?;
@@ -119,15 +131,35 @@ impl fmt::Display for IndexEntry {
     }
 }
 
-/// `cfg(<predicate>)` or `cfg(<predicate>) on <module>`: the predicate and the module.
-fn cfg_extra(extra: &str) -> Result<(&str, Option<&str>), String> {
+/// `cfg(<predicate>)` or `macro(<path>)`, each optionally followed by ` on <module>`: the gate
+/// as [`IndexEntry::cfg`] holds it (the predicate, or `macro(<path>)`), checked, and the
+/// module. A predicate must be one (`cfg(macro(x))` is not the gate `macro(x)`).
+fn gate_extra(extra: &str) -> Result<(String, Option<&str>), String> {
     let unknown = || {
         format!(
-            "unknown extra `{}`; expected `type`, `fn`, `cfg(..)` or `cfg(..) on <module>`",
+            "unknown extra `{}`; expected `type`, `fn`, `cfg(..)` or `macro(..)`, optionally followed by ` on <module>`",
             extra.escape_debug()
         )
     };
-    let inner = extra.strip_prefix("cfg(").ok_or_else(unknown)?;
+    if let Some(inner) = extra.strip_prefix("macro(") {
+        // A macro path has no parentheses (`validate_gate` checks it).
+        let close = inner.find(')').ok_or_else(unknown)?;
+        let module = match &inner[close + 1..] {
+            "" => None,
+            rest => Some(rest.strip_prefix(" on ").ok_or_else(unknown)?),
+        };
+        let gate = format!("macro({})", &inner[..close]);
+        validate_gate(&gate)?;
+        return Ok((gate, module));
+    }
+    let (predicate, module) = cfg_extra(extra, unknown)?;
+    validate_cfg(predicate)?;
+    Ok((predicate.to_owned(), module))
+}
+
+/// `cfg(<predicate>)` or `cfg(<predicate>) on <module>`: the predicate and the module.
+fn cfg_extra(extra: &str, unknown: impl Fn() -> String) -> Result<(&str, Option<&str>), String> {
+    let inner = extra.strip_prefix("cfg(").ok_or_else(&unknown)?;
     // The `)` closing `cfg(`: the predicate's parentheses and string literals nest.
     let mut depth = 0usize;
     let close = Unquoted::new(inner)
@@ -144,7 +176,7 @@ fn cfg_extra(extra: &str) -> Result<(&str, Option<&str>), String> {
             _ => false,
         })
         .map(|(i, _)| i)
-        .ok_or_else(unknown)?;
+        .ok_or_else(&unknown)?;
     let (predicate, rest) = (&inner[..close], &inner[close + 1..]);
     match rest {
         "" => Ok((predicate, None)),

@@ -52,6 +52,22 @@ fn a_gated_module_is_named_after_each_cfg_and_round_trips() {
 }
 
 #[test]
+fn a_macro_gate_renders_as_is_and_round_trips() {
+    let mut rt = IndexEntry::new("rt", "tokio::runtime::Rt", Kind::Type);
+    rt.cfg = vec!["macro(cfg_rt)".into(), "unix".into()];
+    rt.cfg_module = Some("tokio::runtime".into());
+    assert_eq!(
+        rt.to_string(),
+        "rt=tokio::runtime::Rt [type, macro(cfg_rt) on tokio::runtime, cfg(unix) on tokio::runtime]"
+    );
+    assert_eq!(IndexEntry::parse(&rt.to_string()).unwrap(), rt);
+    let mut item = IndexEntry::new("s", "b::S", Kind::Spec);
+    item.cfg = vec!["macro(b::cfg::std)".into()];
+    assert_eq!(item.to_string(), "s=b::S [macro(b::cfg::std)]");
+    assert_eq!(IndexEntry::parse(&item.to_string()).unwrap(), item);
+}
+
+#[test]
 fn entries_sort_as_strings_not_by_field() {
     let mut index = Index::new();
     index.insert("ns", IndexEntry::new("a", "c::X", Kind::Spec));
@@ -144,7 +160,12 @@ fn bad_names_namespaces_values_and_extras_are_named() {
     "o2=k::m::X [cfg(unix) on k]",
     "o3=k::m::X [cfg(unix) on k::m, cfg(windows)]",
     "o4=k::m::X [cfg(unix) in k::m]",
-    "o5=k::m::X [cfg(unix) on k::m::X]"
+    "o5=k::m::X [cfg(unix) on k::m::X]",
+    "m1=k::X [macro(a b)]",
+    "m2=k::m::X [macro(cfg_rt) on k::n]",
+    "m3=k::m::X [macro(cfg_rt)) on k::m]",
+    "m4=k::m::X [macro(cfg_rt) on k::m, cfg(unix)]",
+    "m5=k::X [cfg(macro(cfg_rt))]"
   ],
   "bad ns": [],
   "": []
@@ -158,7 +179,7 @@ fn bad_names_namespaces_values_and_extras_are_named() {
         "7:5: invalid entry `v=k::X; drop` in namespace `ok`: value `k::X;` is not a Rust path like `crate_name::module::Item`",
         "8:5: invalid entry `w=k::fn` in namespace `ok`: value `k::fn` is not a Rust path like `crate_name::module::Item`",
         "9:5: invalid entry `x=::k::X` in namespace `ok`: value `::k::X` is not a Rust path like `crate_name::module::Item`",
-        "10:5: invalid entry `y=k::X [evil]` in namespace `ok`: unknown extra `evil`; expected `type`, `fn`, `cfg(..)` or `cfg(..) on <module>`",
+        "10:5: invalid entry `y=k::X [evil]` in namespace `ok`: unknown extra `evil`; expected `type`, `fn`, `cfg(..)` or `macro(..)`, optionally followed by ` on <module>`",
         "11:5: invalid entry `z=k::X [cfg(unix]` in namespace `ok`: unbalanced extras",
         "12:5: invalid entry `q=k::X [cfg(foo(bar))]` in namespace `ok`: `cfg(foo(bar))` is not a cfg predicate",
         "13:5: invalid entry `r=k::X [cfg(feature = 1)]` in namespace `ok`: `cfg(feature = 1)` is not a cfg predicate",
@@ -168,10 +189,15 @@ fn bad_names_namespaces_values_and_extras_are_named() {
         "17:5: invalid entry `o1=k::m::X [cfg(unix) on k::n]` in namespace `ok`: `cfg(..) on k::n`: `k::n` is not a module on the path `k::m::X`",
         "18:5: invalid entry `o2=k::m::X [cfg(unix) on k]` in namespace `ok`: `cfg(..) on k`: `k` is not a module on the path `k::m::X`",
         "19:5: invalid entry `o3=k::m::X [cfg(unix) on k::m, cfg(windows)]` in namespace `ok`: the `cfg(..)` extras are on different levels of the path; plux supports `cfg` on one level (the item or one module)",
-        "20:5: invalid entry `o4=k::m::X [cfg(unix) in k::m]` in namespace `ok`: unknown extra `cfg(unix) in k::m`; expected `type`, `fn`, `cfg(..)` or `cfg(..) on <module>`",
+        "20:5: invalid entry `o4=k::m::X [cfg(unix) in k::m]` in namespace `ok`: unknown extra `cfg(unix) in k::m`; expected `type`, `fn`, `cfg(..)` or `macro(..)`, optionally followed by ` on <module>`",
         "21:5: invalid entry `o5=k::m::X [cfg(unix) on k::m::X]` in namespace `ok`: `cfg(..) on k::m::X`: `k::m::X` is not a module on the path `k::m::X`",
-        "23:13: namespace `bad ns` contains ` `",
-        "24:7: namespace is empty",
+        "22:5: invalid entry `m1=k::X [macro(a b)]` in namespace `ok`: `macro(a b)` is not a macro path",
+        "23:5: invalid entry `m2=k::m::X [macro(cfg_rt) on k::n]` in namespace `ok`: `cfg(..) on k::n`: `k::n` is not a module on the path `k::m::X`",
+        "24:5: invalid entry `m3=k::m::X [macro(cfg_rt)) on k::m]` in namespace `ok`: unbalanced `)` in extras",
+        "25:5: invalid entry `m4=k::m::X [macro(cfg_rt) on k::m, cfg(unix)]` in namespace `ok`: the `cfg(..)` extras are on different levels of the path; plux supports `cfg` on one level (the item or one module)",
+        "26:5: invalid entry `m5=k::X [cfg(macro(cfg_rt))]` in namespace `ok`: `cfg(macro(cfg_rt))` is not a cfg predicate",
+        "28:13: namespace `bad ns` contains ` `",
+        "29:7: namespace is empty",
     ];
     assert_eq!(errs, expected);
 }

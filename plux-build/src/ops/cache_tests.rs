@@ -83,3 +83,51 @@ fn a_plux_json_symlink_is_followed_inside_the_package_and_refused_outside() {
     };
     assert!(message.contains("outside package `my-svc`"), "{message}");
 }
+
+/// The messages of the warnings about files no module path reaches.
+fn unreached_files(options: &Options) -> Vec<String> {
+    let (_, scans) = scan_workspace(options).unwrap();
+    scans[0]
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("no module path reaches it"))
+        .filter_map(|d| d.location.as_ref())
+        .map(|l| l.file.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn unreached_files_are_remembered_while_their_directories_do_not_change() {
+    let (dir, options) = workspace();
+    let root = dir.path();
+    let orphan = root.join("src/orphan.rs");
+    fs::write(&orphan, "#[plugin(namespace = \"ns\")]\npub fn f() {}\n").unwrap();
+    settle(root);
+    crate::test_util::age(&[&orphan]);
+    assert_eq!(unreached_files(&options), ["orphan.rs"]);
+    let cache = scan::Cache::in_target_dir(&root.join("target"));
+    let remembered = |ext: &str| {
+        fs::read_dir(cache.dir())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == ext)
+            })
+            .count()
+    };
+    assert_eq!(remembered("memo"), 1);
+    // From the memo, then after a file appears (its directory's stamp changes) and goes.
+    assert_eq!(unreached_files(&options), ["orphan.rs"]);
+    let second = root.join("src/second.rs");
+    fs::write(&second, "// a plugin\n").unwrap();
+    assert_eq!(unreached_files(&options), ["orphan.rs", "second.rs"]);
+    fs::remove_file(&second).unwrap();
+    crate::test_util::age(&[&root.join("src")]);
+    assert_eq!(unreached_files(&options), ["orphan.rs"]);
+    // The orphan's text changes, its directory does not: its own stamp shows it.
+    fs::write(&orphan, "// nothing here any more\n").unwrap();
+    assert_eq!(unreached_files(&options), Vec::<String>::new());
+}

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, VecDeque};
 use cargo_metadata::{DependencyKind, Metadata, PackageId};
 use rayon::prelude::*;
 
-use super::{Options, fail_on_errors, scan_package};
+use super::{Options, scan_package};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::index::{self, Index};
@@ -30,7 +30,9 @@ pub struct Listed {
 /// sorted by namespace, name and place.
 ///
 /// The graph needs a full `cargo metadata`; when that fails (say, crates not downloaded
-/// offline) only the selected packages are listed, with a warning saying why.
+/// offline) only the selected packages are listed, with a warning saying why. Error
+/// diagnostics do not fail it: every plugin that could be read is listed (the command line
+/// prints them and exits with 1).
 pub fn list(options: &Options, namespace: Option<&str>) -> Result<(Vec<Listed>, Vec<Diagnostic>)> {
     let (workspace, mut diagnostics) = match Workspace::load_with(&options.selection, true) {
         Ok(workspace) => (workspace, Vec::new()),
@@ -131,7 +133,7 @@ pub fn list(options: &Options, namespace: Option<&str>) -> Result<(Vec<Listed>, 
         key(a).cmp(&key(b))
     });
     scan::sort_diagnostics(&mut diagnostics);
-    Ok((listed, fail_on_errors(diagnostics)?))
+    Ok((listed, diagnostics))
 }
 
 /// The selected packages and everything they reach through normal dependencies, in

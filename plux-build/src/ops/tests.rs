@@ -65,9 +65,14 @@ fn entrypoints_checks_then_writes_then_is_fresh() {
 }
 
 #[test]
-fn errors_fail_entrypoints_and_discover_without_writing() {
+fn errors_fail_entrypoints_without_writing_and_discover_returns_what_it_read() {
     let (dir, options) = workspace();
-    fs::write(dir.path().join("src/lib.rs"), "pub mod missing;\n").unwrap();
+    let lib = fs::read_to_string(dir.path().join("src/lib.rs")).unwrap();
+    fs::write(
+        dir.path().join("src/lib.rs"),
+        format!("{lib}pub mod missing;\n"),
+    )
+    .unwrap();
     let Err(Error::Diagnostics(found)) = entrypoints(&options, false) else {
         panic!("expected diagnostics")
     };
@@ -77,10 +82,12 @@ fn errors_fail_entrypoints_and_discover_without_writing() {
         options,
         ..DiscoverOptions::default()
     };
-    assert!(matches!(
-        discover(&discover_options),
-        Err(Error::Diagnostics(_))
-    ));
+    let (index, diagnostics) = discover(&discover_options).unwrap();
+    assert!(diagnostics.iter().any(Diagnostic::is_error));
+    assert_eq!(
+        index.render(),
+        "{\n  \"ns\": [\n    \"s3=my_svc::S3\"\n  ]\n}\n"
+    );
 }
 
 #[test]

@@ -22,7 +22,9 @@
 //! kept, so the cache holds one file per target and set of options.
 //!
 //! `Cache::read_ahead` reads every cache file of a directory and checks the memos in them ahead
-//! of the scans (`cargo plux` does it while `cargo metadata` runs).
+//! of the scans (`cargo plux` does it while `cargo metadata` runs). With the `cli` feature the
+//! directory also holds `unreached.memo`: each package's memo of its unreached-files pass,
+//! written once per run (see the `unreached` submodule).
 
 use std::collections::HashMap;
 use std::fs;
@@ -42,12 +44,16 @@ mod ahead;
 mod codec;
 mod memo;
 mod stamp;
+#[cfg(feature = "cli")]
+mod unreached;
 
 pub(crate) use ahead::Prefetched;
 use codec::{Reader, Writer, get_items, path_bytes, put_ctx, put_items};
 use memo::{Deps, Memo};
 pub(crate) use stamp::Stamp;
 use stamp::{cover, unchanged};
+#[cfg(feature = "cli")]
+pub(crate) use unreached::{Found, Seen, hash};
 
 const MAGIC: &[u8; 8] = b"PLUXSCAN";
 /// The largest cache file plux reads (1 GiB); a larger one, or anything but a regular file
@@ -55,7 +61,7 @@ const MAGIC: &[u8; 8] = b"PLUXSCAN";
 pub(crate) const MAX_CACHE_BYTES: u64 = 1 << 30;
 
 /// The record layout; bump on any change to what is stored or how results are computed.
-const FORMAT: u64 = 3;
+const FORMAT: u64 = 4;
 /// How old a file's mtime must be for its stat stamp to be trusted next time.
 const SETTLED: Duration = Duration::from_secs(2);
 
@@ -72,6 +78,9 @@ const SETTLED: Duration = Duration::from_secs(2);
 pub struct Cache {
     dir: PathBuf,
     prefetched: Option<Arc<Prefetched>>,
+    /// The memos of the packages' unreached-files passes (one file for the directory).
+    #[cfg(feature = "cli")]
+    unreached: Arc<unreached::Memos>,
 }
 
 impl PartialEq for Cache {
@@ -88,6 +97,8 @@ impl Cache {
         Self {
             dir: dir.into(),
             prefetched: None,
+            #[cfg(feature = "cli")]
+            unreached: Arc::default(),
         }
     }
 

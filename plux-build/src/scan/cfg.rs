@@ -6,7 +6,7 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Meta, Token};
 
 /// The `cfg`s of one item (or file, via its inner attributes).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Cfgs {
     /// A predicate requires `test` (`cfg(test)` or `cfg(all(.., test, ..))`).
     pub(crate) test: bool,
@@ -25,6 +25,13 @@ pub(crate) struct ModCfg {
 }
 
 impl Cfgs {
+    /// These gates, then `inner`'s (an item's own, inside a macro call that gates it).
+    pub(crate) fn with(mut self, inner: Cfgs) -> Cfgs {
+        self.test |= inner.test;
+        self.predicates.extend(inner.predicates);
+        self
+    }
+
     /// The predicates as those of the module at `depth`.
     pub(crate) fn at(self, depth: usize) -> impl Iterator<Item = ModCfg> {
         self.predicates
@@ -125,7 +132,7 @@ pub(crate) fn cfgs(attrs: &[Attribute]) -> Cfgs {
 }
 
 /// Whether `meta` can only hold in test builds.
-fn requires_test(meta: &Meta) -> bool {
+pub(crate) fn requires_test(meta: &Meta) -> bool {
     match meta {
         Meta::Path(path) => path.is_ident("test"),
         Meta::List(list) if list.path.is_ident("all") => {

@@ -4,13 +4,14 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::Span;
 use syn::ext::IdentExt;
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Item, Meta, Token, Type, Visibility};
+use syn::{Attribute, Expr, Item, Type, Visibility};
 
-use super::cfg::{self, Cfgs, path_text};
+use super::attrs::{PLACEMENT_HELP, PluginAttr, first_plugin};
+use super::cfg::{self, Cfgs};
 use super::consts::Consts;
-use super::tree::{Env, ModCtx};
+use super::reexport::{ModRecord, UseRecord};
+use super::tree::{Env, ModCtx, PrivateMod};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Kind, Location};
 
@@ -50,6 +51,10 @@ pub(crate) struct RawDecl {
     /// The module of `value`'s path that `cfg` gates (see [`Declaration::cfg_module`]).
     pub(crate) cfg_module: Option<String>,
     pub(crate) location: Location,
+    /// The non-`pub` modules on `value`'s path, outermost first, when the declaration is in a
+    /// library: its public path (through `pub use` re-exports) is found once the whole crate
+    /// is read (see the `reexport` module).
+    pub(crate) private: Vec<PrivateMod>,
 }
 
 /// A module-level `const`, a candidate for namespace/name references.
@@ -79,6 +84,12 @@ pub(crate) struct FileItems {
     pub(crate) children: Vec<Child>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) dirs: Vec<PathBuf>,
+    /// Every module whose items this file holds (the file's own, and its inline ones).
+    pub(crate) mods: Vec<ModRecord>,
+    /// Its `pub use` items.
+    pub(crate) uses: Vec<UseRecord>,
+    /// Module files and directories not read on purpose (see `Extractor::skipped`).
+    pub(crate) skipped: Vec<PathBuf>,
     /// Every path checked for a module file, and whether it was a file (the scan cache
     /// re-checks them before re-using this result).
     pub(crate) probes: Vec<(PathBuf, bool)>,
@@ -92,6 +103,9 @@ pub(crate) fn extract(env: &Env, file: &Path, syntax: &syn::File, ctx: &ModCtx) 
         let mut ctx = ctx.clone();
         ctx.cfg.extend(cfgs.at(ctx.segments.len()));
         extractor.items(&syntax.items, &ctx);
+        extractor.read(ctx);
+    } else {
+        extractor.out.skipped.push(ctx.child_dir());
     }
     extractor.out
 }
@@ -116,18 +130,6 @@ impl<'a> Extractor<'a> {
     }
 }
 
-/// Whether an attribute is `#[plugin]` through any path ending in `plugin`.
-fn is_plugin(attr: &Attribute) -> bool {
-    matches!(attr.style, syn::AttrStyle::Outer)
-        && attr
-            .path()
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "plugin")
-}
-
-const PLACEMENT_HELP: &str = "`#[plugin]` goes on `impl Trait for Type` or on a module-level `fn`";
-
 impl Extractor<'_> {
     pub(super) fn loc(&self, span: Span) -> Location {
         let start = span.start();
@@ -148,15 +150,33 @@ impl Extractor<'_> {
         &mut self.out.diagnostics[last]
     }
 
+    /// Reads items of the module `ctx`.
     pub(super) fn items(&mut self, items: &[Item], ctx: &ModCtx) {
+        self.items_under(items, ctx, &Cfgs::default());
+    }
+
+    /// Reads items of the module `ctx` that are in the body of macro calls gated by `outer`
+    /// (see the `macros` module), each also under its own `#[cfg]`s.
+    pub(super) fn items_under(&mut self, items: &[Item], ctx: &ModCtx, outer: &Cfgs) {
         for item in items {
-            let Some(attrs) = attrs(item) else { continue };
-            let cfgs = cfg::cfgs(attrs);
-            if cfgs.test && !self.env.include_tests {
+            if let Item::Macro(m) = item {
+                let cfgs = outer.clone().with(cfg::cfgs(&m.attrs));
+                if !cfgs.test || self.env.include_tests {
+                    self.macro_items(m, &cfgs, ctx);
+                }
                 continue;
             }
-            if !ctx.included && !matches!(item, Item::Mod(_) | Item::Const(_)) {
-                // Only modules (which may be included) and consts (which may be referenced).
+            let Some(attrs) = attrs(item) else { continue };
+            let cfgs = outer.clone().with(cfg::cfgs(attrs));
+            if cfgs.test && !self.env.include_tests {
+                if let Item::Mod(m) = item {
+                    self.skipped(m, ctx);
+                }
+                continue;
+            }
+            if !ctx.included && !matches!(item, Item::Mod(_) | Item::Const(_) | Item::Use(_)) {
+                // Only modules (which may be included), consts (which may be referenced) and
+                // re-exports (which may make a plugin public).
                 continue;
             }
             match item {
@@ -164,6 +184,13 @@ impl Extractor<'_> {
                     if let (Some(child), Some((_, items))) = (self.module(m, cfgs, ctx), &m.content)
                     {
                         self.items(items, &child);
+                        self.read(child);
+                    }
+                }
+                Item::Use(u) => {
+                    self.reexport(u, &cfgs, ctx);
+                    if ctx.included {
+                        self.not_here(attrs);
                     }
                 }
                 Item::Static(s) if is_spec_type(&s.ty) => {
@@ -184,20 +211,20 @@ impl Extractor<'_> {
                 Item::Impl(imp) => {
                     for inner in &imp.items {
                         if let syn::ImplItem::Fn(f) = inner {
-                            if let Some(attr) = f.attrs.iter().find(|a| is_plugin(a)) {
-                                self.error(attr.pound_token.span, "`#[plugin]` on a method")
-                                    .help = Some(PLACEMENT_HELP.to_owned());
+                            if let Some(span) = first_plugin(&f.attrs) {
+                                self.error(span, "`#[plugin]` on a method").help =
+                                    Some(PLACEMENT_HELP.to_owned());
                             }
                             self.in_body(&f.block);
                         }
                     }
-                    for attr in imp.attrs.iter().filter(|a| is_plugin(a)) {
-                        self.impl_plugin(imp, attr, &cfgs, ctx);
+                    for attr in self.declared(&imp.attrs) {
+                        self.impl_plugin(imp, &attr, &cfgs, ctx);
                     }
                 }
                 Item::Fn(f) => {
-                    for attr in f.attrs.iter().filter(|a| is_plugin(a)) {
-                        self.fn_plugin(f, attr, &cfgs, ctx);
+                    for attr in self.declared(&f.attrs) {
+                        self.fn_plugin(f, &attr, &cfgs, ctx);
                     }
                     self.in_body(&f.block);
                 }
@@ -219,17 +246,6 @@ impl Extractor<'_> {
                 )
                 .with_help("move it to module level"),
             );
-        }
-    }
-
-    /// `#[plugin]` on an item that cannot be a plugin.
-    pub(super) fn not_here(&mut self, attrs: &[Attribute]) {
-        for attr in attrs.iter().filter(|a| is_plugin(a)) {
-            self.error(
-                attr.pound_token.span,
-                "`#[plugin]` on an item that cannot be a plugin",
-            )
-            .help = Some(PLACEMENT_HELP.to_owned());
         }
     }
 
@@ -267,8 +283,9 @@ impl Extractor<'_> {
         };
         let location = self.loc(ident.span());
         let value = self.value(ctx, &ident.to_string());
-        self.reachable(ctx, &value, &location);
-        if self.env.check_visibility && !matches!(vis, Visibility::Public(_)) {
+        let public = matches!(vis, Visibility::Public(_));
+        let private = self.private_mods(ctx, &value, &location, public);
+        if self.env.check_visibility && !public {
             self.private_item(&location, &value, &format!("{what} {ident}"));
         }
         let Some((cfg, cfg_module)) = self.gate(ctx, &cfgs.predicates, &value, &location) else {
@@ -283,15 +300,16 @@ impl Extractor<'_> {
             cfg,
             cfg_module,
             location,
+            private,
         };
         self.out.decls.push(decl);
     }
 
-    fn impl_plugin(&mut self, imp: &syn::ItemImpl, attr: &Attribute, cfgs: &Cfgs, ctx: &ModCtx) {
+    fn impl_plugin(&mut self, imp: &syn::ItemImpl, attr: &PluginAttr, cfgs: &Cfgs, ctx: &ModCtx) {
         if !ctx.included {
             return;
         }
-        let span = attr.pound_token.span;
+        let span = attr.span;
         let Some((namespace, name)) = self.plugin_args(attr) else {
             return;
         };
@@ -318,11 +336,12 @@ impl Extractor<'_> {
             }
         };
         let location = self.loc(span);
-        if value.joined_to_module {
-            self.reachable(ctx, &value.path, &location);
-        }
-        let Some((cfg, cfg_module)) = self.gate(ctx, &cfgs.predicates, &value.path, &location)
-        else {
+        let private = match value.joined_to_module {
+            true => self.private_mods(ctx, &value.path, &location, true),
+            false => Vec::new(),
+        };
+        let own = own_gates(cfgs, attr);
+        let Some((cfg, cfg_module)) = self.gate(ctx, &own, &value.path, &location) else {
             return;
         };
         self.out.decls.push(RawDecl {
@@ -334,10 +353,11 @@ impl Extractor<'_> {
             cfg,
             cfg_module,
             location,
+            private,
         });
     }
 
-    fn fn_plugin(&mut self, f: &syn::ItemFn, attr: &Attribute, cfgs: &Cfgs, ctx: &ModCtx) {
+    fn fn_plugin(&mut self, f: &syn::ItemFn, attr: &PluginAttr, cfgs: &Cfgs, ctx: &ModCtx) {
         if !ctx.included {
             return;
         }
@@ -349,13 +369,15 @@ impl Extractor<'_> {
             value: ident.unraw().to_string(),
             location: self.loc(ident.span()),
         });
-        let location = self.loc(attr.pound_token.span);
+        let location = self.loc(attr.span);
         let value = self.value(ctx, &ident.to_string());
-        self.reachable(ctx, &value, &location);
-        if self.env.check_visibility && !matches!(f.vis, Visibility::Public(_)) {
+        let public = matches!(f.vis, Visibility::Public(_));
+        let private = self.private_mods(ctx, &value, &location, public);
+        if self.env.check_visibility && !public {
             self.private_item(&location, &value, &format!("fn {ident}"));
         }
-        let Some((cfg, cfg_module)) = self.gate(ctx, &cfgs.predicates, &value, &location) else {
+        let own = own_gates(cfgs, attr);
+        let Some((cfg, cfg_module)) = self.gate(ctx, &own, &value, &location) else {
             return;
         };
         self.out.decls.push(RawDecl {
@@ -367,93 +389,19 @@ impl Extractor<'_> {
             cfg,
             cfg_module,
             location,
+            private,
         });
     }
+}
 
-    /// `namespace` and `name` of `#[plugin(..)]`; `None` when reported as broken. The
-    /// namespace is required; the name may be absent.
-    fn plugin_args(&mut self, attr: &Attribute) -> Option<(Arg, Option<Arg>)> {
-        let span = attr.pound_token.span;
-        let metas = match &attr.meta {
-            Meta::Path(_) => Punctuated::new(),
-            Meta::List(_) => {
-                match attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
-                    Ok(metas) => metas,
-                    Err(err) => {
-                        self.error(
-                            err.span(),
-                            format!("cannot read `#[plugin]` arguments: {err}"),
-                        )
-                        .help = Some(
-                            "write `#[plugin(namespace = \"...\", name = \"...\")]`".to_owned(),
-                        );
-                        return None;
-                    }
-                }
-            }
-            Meta::NameValue(_) => {
-                self.error(span, "`#[plugin = ..]` is not a plugin declaration")
-                    .help =
-                    Some("write `#[plugin(namespace = \"...\", name = \"...\")]`".to_owned());
-                return None;
-            }
-        };
-        let (mut namespace, mut name) = (None, None);
-        for meta in &metas {
-            let Meta::NameValue(nv) = meta else { continue };
-            let slot = if nv.path.is_ident("namespace") {
-                &mut namespace
-            } else if nv.path.is_ident("name") {
-                &mut name
-            } else {
-                continue;
-            };
-            if slot.is_some() {
-                self.error(
-                    nv.path.span(),
-                    format!("`{}` is given twice", path_text(&nv.path)),
-                );
-                return None;
-            }
-            *slot = Some(self.arg(&nv.value));
-        }
-        match namespace {
-            Some(namespace) => Some((namespace, name)),
-            None => {
-                self.error(span, "`#[plugin]` needs `namespace = \"...\"`");
-                None
-            }
-        }
-    }
-
-    fn arg(&self, expr: &Expr) -> Arg {
-        match expr {
-            Expr::Group(g) => self.arg(&g.expr),
-            Expr::Paren(p) => self.arg(&p.expr),
-            Expr::Path(p)
-                if p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none()) =>
-            {
-                Arg::Const {
-                    path: p
-                        .path
-                        .segments
-                        .iter()
-                        .map(|s| s.ident.to_string())
-                        .collect(),
-                    location: self.loc(p.span()),
-                }
-            }
-            _ => match str_lit(expr) {
-                Some(lit) => Arg::Lit {
-                    value: lit.value(),
-                    location: self.loc(lit.span()),
-                },
-                None => Arg::Invalid {
-                    location: self.loc(expr.span()),
-                },
-            },
-        }
-    }
+/// The gates of a declaration's item: its `#[cfg]`s (and those of macro calls around it),
+/// then the predicates of the `cfg_attr`s around its `plugin` attribute.
+fn own_gates(cfgs: &Cfgs, attr: &PluginAttr) -> Vec<String> {
+    cfgs.predicates
+        .iter()
+        .chain(&attr.gates.predicates)
+        .cloned()
+        .collect()
 }
 
 /// Finds declaration-like items nested in a block.
@@ -464,8 +412,8 @@ struct BodyItems {
 
 impl<'ast> syn::visit::Visit<'ast> for BodyItems {
     fn visit_item(&mut self, item: &'ast Item) {
-        if let Some(attr) = attrs(item).and_then(|attrs| attrs.iter().find(|a| is_plugin(a))) {
-            self.found.push(attr.pound_token.span);
+        if let Some(span) = attrs(item).and_then(first_plugin) {
+            self.found.push(span);
         } else if let Item::Static(syn::ItemStatic { ty, ident, .. })
         | Item::Const(syn::ItemConst { ty, ident, .. }) = item
             && is_spec_type(ty)
@@ -476,8 +424,8 @@ impl<'ast> syn::visit::Visit<'ast> for BodyItems {
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        if let Some(attr) = f.attrs.iter().find(|a| is_plugin(a)) {
-            self.found.push(attr.pound_token.span);
+        if let Some(span) = first_plugin(&f.attrs) {
+            self.found.push(span);
         }
         syn::visit::visit_impl_item_fn(self, f);
     }

@@ -31,9 +31,19 @@ pub(crate) struct Token {
     pub(crate) end: usize,
 }
 
-/// The text could not be tokenized (the byte offset where it went wrong).
+/// The text could not be tokenized: what is unterminated, and the byte offset where it starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Unlexable(pub(crate) usize);
+pub(crate) struct Unlexable {
+    pub(crate) at: usize,
+    /// `string literal`, `raw string literal`, `character literal` or `block comment`.
+    pub(crate) what: &'static str,
+}
+
+impl Unlexable {
+    fn new(at: usize, what: &'static str) -> Self {
+        Self { at, what }
+    }
+}
 
 /// A forward-only tokenizer over a file's bytes.
 #[derive(Clone, Debug)]
@@ -105,7 +115,7 @@ impl<'a> Lexer<'a> {
                 _ => i += 1,
             }
         }
-        Err(Unlexable(start))
+        Err(Unlexable::new(start, "block comment"))
     }
 
     /// The next token, `None` at the end.
@@ -166,7 +176,7 @@ impl<'a> Lexer<'a> {
                 return Ok(i + 1);
             }
         }
-        Err(Unlexable(from - 1))
+        Err(Unlexable::new(from - 1, "string literal"))
     }
 
     /// A literal suffix (`"x"suffix`, `1u8`).
@@ -191,7 +201,7 @@ impl<'a> Lexer<'a> {
                     self.pos = from + i + 1;
                     return Ok(Tok::Other);
                 }
-                _ => return Err(Unlexable(start)),
+                _ => return Err(Unlexable::new(start, "character literal")),
             }
         }
         let width = match next {
@@ -205,7 +215,7 @@ impl<'a> Lexer<'a> {
             return Ok(Tok::Other);
         }
         if !is_ident_start(next) {
-            return Err(Unlexable(start));
+            return Err(Unlexable::new(start, "character literal"));
         }
         self.pos = start + 1;
         if next == b'r' && self.at(start + 2) == b'#' {
@@ -225,17 +235,19 @@ impl<'a> Lexer<'a> {
         }
         let word = &self.bytes[start..self.pos];
         let raw = matches!(word, b"r" | b"br" | b"cr");
+        // A literal that does not end is reported where its prefix starts.
+        let from_start = |err: Unlexable| Unlexable::new(start, err.what);
         match self.at(self.pos) {
             b'"' if raw => {
-                self.raw_string(0)?;
+                self.raw_string(0).map_err(from_start)?;
                 Ok(if word == b"r" { Tok::Str } else { Tok::Other })
             }
             b'"' if matches!(word, b"b" | b"c") => {
-                self.pos = self.quoted(self.pos + 1)?;
+                self.pos = self.quoted(self.pos + 1).map_err(from_start)?;
                 self.suffix();
                 Ok(Tok::Other)
             }
-            b'\'' if word == b"b" => self.quote_or_lifetime(),
+            b'\'' if word == b"b" => self.quote_or_lifetime().map_err(from_start),
             b'#' if raw => {
                 let hashes = self.bytes[self.pos..]
                     .iter()
@@ -243,7 +255,7 @@ impl<'a> Lexer<'a> {
                     .count();
                 if self.at(self.pos + hashes) == b'"' {
                     self.pos += hashes;
-                    self.raw_string(hashes)?;
+                    self.raw_string(hashes).map_err(from_start)?;
                     Ok(if word == b"r" { Tok::Str } else { Tok::Other })
                 } else if word == b"r" && hashes == 1 && is_ident_start(self.at(self.pos + 1)) {
                     self.pos += 1;
@@ -272,7 +284,129 @@ impl<'a> Lexer<'a> {
                 return Ok(());
             }
         }
-        Err(Unlexable(open))
+        Err(Unlexable::new(open, "raw string literal"))
+    }
+}
+
+/// Line and column (in characters) of byte offsets, for offsets that only grow. Each call
+/// costs only the bytes since the last one, so a file that is one long line (minified or
+/// generated code) is not quadratic.
+pub(crate) struct Lines<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: usize,
+    /// Characters between the start of the line and `pos`.
+    column: usize,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            pos: 0,
+            line: 1,
+            column: 0,
+        }
+    }
+
+    /// 1-based line and 0-based character column of `offset` (not before the last one asked).
+    pub(crate) fn at(&mut self, offset: usize) -> (usize, usize) {
+        if offset < self.pos {
+            *self = Self::new(self.bytes);
+        }
+        let mut line_start = self.pos;
+        for newline in memchr::memchr_iter(b'\n', &self.bytes[self.pos..offset]) {
+            self.line += 1;
+            self.column = 0;
+            line_start = self.pos + newline + 1;
+        }
+        self.column += self.bytes[line_start..offset]
+            .iter()
+            .filter(|&&b| b & 0xc0 != 0x80)
+            .count();
+        self.pos = offset;
+        (self.line, self.column)
+    }
+}
+
+/// The first thing that keeps a text from being a token stream, or from being parsed safely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Problem {
+    /// A literal or comment that does not end (what it is).
+    Unterminated(&'static str),
+    /// A closing delimiter with nothing open.
+    Unexpected(u8),
+    /// A closing delimiter that does not match the innermost open one (which opens at
+    /// `open_at`).
+    Mismatched { close: u8, open: u8, open_at: usize },
+    /// An opening delimiter that is never closed (the innermost one at the end).
+    Unclosed(u8),
+    /// A group nested deeper than the limit opens here.
+    TooDeep,
+}
+
+impl Problem {
+    /// What is wrong, as a phrase (`unclosed delimiter `{``).
+    pub(crate) fn describe(self) -> String {
+        let shown = |b: u8| char::from(b);
+        match self {
+            Problem::Unterminated(what) => format!("unterminated {what}"),
+            Problem::Unexpected(close) => {
+                format!("unexpected closing delimiter `{}`", shown(close))
+            }
+            Problem::Mismatched { close, open, .. } => format!(
+                "mismatched closing delimiter `{}` for `{}`",
+                shown(close),
+                shown(open)
+            ),
+            Problem::Unclosed(open) => format!("unclosed delimiter `{}`", shown(open)),
+            Problem::TooDeep => "delimiters nest too deep".to_owned(),
+        }
+    }
+}
+
+/// The first [`Problem`] of `bytes` and its byte offset, in one pass over the text without
+/// recursion: groups nested deeper than `limit` stop it there (so its memory is bounded too).
+pub(crate) fn survey(bytes: &[u8], limit: usize) -> Option<(usize, Problem)> {
+    let mut lexer = Lexer::new(bytes);
+    let mut open: Vec<(u8, usize)> = Vec::new();
+    loop {
+        let token = match lexer.next_token() {
+            Ok(Some(token)) => token,
+            Ok(None) => break,
+            Err(err) => return Some((err.at, Problem::Unterminated(err.what))),
+        };
+        match token.kind {
+            Tok::Open(d) => {
+                if open.len() == limit {
+                    return Some((token.start, Problem::TooDeep));
+                }
+                open.push((d, token.start));
+            }
+            Tok::Close(close) => match open.pop() {
+                None => return Some((token.start, Problem::Unexpected(close))),
+                Some((d, open_at)) if closing(d) != close => {
+                    let problem = Problem::Mismatched {
+                        close,
+                        open: d,
+                        open_at,
+                    };
+                    return Some((token.start, problem));
+                }
+                Some(_) => {}
+            },
+            _ => {}
+        }
+    }
+    open.last().map(|&(d, at)| (at, Problem::Unclosed(d)))
+}
+
+/// The closing delimiter of an opening one.
+pub(crate) fn closing(open: u8) -> u8 {
+    match open {
+        b'(' => b')',
+        b'[' => b']',
+        _ => b'}',
     }
 }
 
@@ -373,6 +507,44 @@ mod tests {
             }
             assert!(result.is_err(), "{src:?}");
         }
+    }
+
+    #[test]
+    fn lines_count_characters() {
+        let text = "ab\nçd\nx";
+        let mut lines = Lines::new(text.as_bytes());
+        assert_eq!(lines.at(1), (1, 1));
+        assert_eq!(lines.at(6), (2, 2));
+        assert_eq!(lines.at(7), (3, 0));
+    }
+
+    #[test]
+    fn survey_finds_the_first_problem() {
+        let at = |src: &str| survey(src.as_bytes(), 3);
+        assert_eq!(at("fn f() { (a) [b] }"), None);
+        assert_eq!(
+            at("fn f() { \"x"),
+            Some((9, Problem::Unterminated("string literal")))
+        );
+        assert_eq!(
+            at("a /* b"),
+            Some((2, Problem::Unterminated("block comment")))
+        );
+        assert_eq!(at("a ) b"), Some((2, Problem::Unexpected(b')'))));
+        assert_eq!(
+            at("{ ( ] }"),
+            Some((
+                4,
+                Problem::Mismatched {
+                    close: b']',
+                    open: b'(',
+                    open_at: 2
+                }
+            ))
+        );
+        assert_eq!(at("{ { } ( "), Some((6, Problem::Unclosed(b'('))));
+        assert_eq!(at("{{{ }}} {{{{"), Some((11, Problem::TooDeep)));
+        assert_eq!(Problem::Unclosed(b'{').describe(), "unclosed delimiter `{`");
     }
 
     #[test]

@@ -10,8 +10,9 @@
 //! - `#[plugin(..)]` on a `fn` ([`Kind::Function`](crate::Kind::Function)).
 //!
 //! Problems in the sources (a file that does not parse, a missing module file, a plugin in a
-//! private module, a bad name, ...) become [`Diagnostic`]s; the scan always goes on, so one
-//! run reports every problem. Only invalid options are an `Err`.
+//! private module with no public path, a bad name, ...) become [`Diagnostic`]s; the scan
+//! always goes on, so one run reports every problem, and every declaration it could read is
+//! in its output. Only invalid options are an `Err`.
 //!
 //! Duplicates are a property of the whole dependency graph, so [`scan_target`] does not report
 //! them: call [`duplicates`] on everything that goes into one registry.
@@ -41,20 +42,52 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # What the scanner reaches
+//!
+//! Beyond plain `mod` items it follows:
+//!
+//! - **modules and items in module-level macro calls** whose body is a list of items
+//!   (`name! { .. }`, `name!( .. );`, `name![ .. ];`): `cfg_if::cfg_if!` branches under their
+//!   real predicates (the first branch's own, a later one `all(<own>, not(any(<earlier>)))`,
+//!   the `else` branch `not(any(<all>))`), any other macro (tokio's `cfg_rt! { pub mod
+//!   runtime; }`) under the gate `macro(<path>)`: the `cfg` the macro may add, which the
+//!   scanner cannot see. Generated code probes such a module or item like one under `#[cfg]`,
+//!   so the plugin is in a host's registry exactly when its crate compiled it. A body that is
+//!   not items but mentions plugins is a warning;
+//! - **`pub use` re-exports** (named, `as`, globs, chains of them; `pub(crate)` and other
+//!   restricted ones make nothing public): a library's plugin declared in a private module is
+//!   indexed at its shortest public path (fewest segments, then alphabetical), gated by the
+//!   levels of that path; without one it is an error that says so. A plugin whose declared
+//!   path is public keeps it;
+//! - **`#[cfg_attr(pred, plugin(..))]`** (nested too): a declaration gated by `pred` on the
+//!   item.
+//!
+//! And it says what it does not reach: [`unreached`] warns about every `.rs` file under a
+//! target's directory that mentions plugins but that no module path reached (an `include!`d
+//! file, one only a macro it cannot read declares, a forgotten one).
+//!
 //! # Limits
 //!
-//! The scanner reads source, it does not expand macros or resolve names, so:
+//! The scanner reads source, it does not expand macros or resolve names outside the crate, so:
 //!
-//! - a plugin is named by the module path where it is declared: `pub use` re-exports are not
-//!   followed, and a plugin in a library must be reachable through `pub mod`s (the private
-//!   module error says which `mod` to make `pub`);
-//! - `#[cfg_attr(pred, plugin(..))]` is not a declaration; write `#[cfg(pred)]` on the item
-//!   (or an enclosing module) and `#[plugin(..)]` next to it;
-//! - the `#[cfg]`s of a plugin must be on one level of its path, the item or one enclosing
+//! - declarations that macros generate (`macro_rules!` bodies, attribute macros, a macro call
+//!   whose body is not items) are not seen, and text that only looks like one (strings, doc
+//!   comments) is not one;
+//! - what a macro does with the items of its body is assumed to be "keep them, maybe under a
+//!   `cfg`" (the probe of generated code checks it; a macro that renames them hides them);
+//! - re-exports are followed within the crate: a plugin re-exported by another crate is
+//!   indexed where its own crate makes it public;
+//! - the gates of a plugin must be on one level of its path, the item or one enclosing
 //!   module, because generated code checks whether that one level was compiled (two levels are
 //!   an error that says so);
-//! - declarations produced by macros (`macro_rules!` bodies, other attribute macros) are not
-//!   seen, and text that only looks like one (strings, doc comments) is not one.
+//! - bounds that keep hostile input linear (each an error at the place it is hit): modules
+//!   nest at most [`MAX_MODULE_DEPTH`](crate::validate::MAX_MODULE_DEPTH) (64) levels below
+//!   the crate root; one file is the module file of at most 64 modules of a crate (`#[path]`
+//!   graphs that include files twice grow exponentially); syn parses at most 256 levels of
+//!   nested delimiters and never a whole file over 16 MiB (the skimmer reads any size item by
+//!   item; a file that does not tokenize is located by one pass of the lexer). A file that
+//!   cannot be read, mentions no plugins and has no `mod` item is a warning: nothing can be
+//!   missing from the index.
 //!
 //! # Speed: the prefilter
 //!
@@ -87,18 +120,24 @@
 //! each file (`invalidate_current_thread_spans`) on the scan threads, which are the scanner's
 //! own.
 
+mod attrs;
 mod cache;
 mod cfg;
 mod consts;
 mod filter;
 mod items;
 mod lex;
+mod macros;
 mod modules;
 mod paths;
+mod read;
+mod reexport;
 mod resolve;
 mod skim;
 mod threads;
 mod tree;
+#[cfg(feature = "cli")]
+mod unreached;
 
 #[cfg(feature = "cli")]
 pub(crate) use threads::scan_threads;
@@ -112,6 +151,10 @@ use crate::error::{Error, Result};
 use crate::model::Declaration;
 
 pub use cache::Cache;
+#[cfg(feature = "cli")]
+pub use unreached::unreached;
+#[cfg(feature = "cli")]
+pub(crate) use unreached::unreached_cached;
 
 /// What kind of cargo target a crate root is; decides how values are spelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -164,6 +207,9 @@ pub struct ScanOutput {
     /// Every directory where a module file was looked for, sorted (a file appearing there can
     /// change the module tree).
     pub dirs: Vec<PathBuf>,
+    /// Module files and directories of modules not read on purpose (under `#[cfg(test)]`,
+    /// excluded, nested too deep), sorted: [`unreached`] does not report files there.
+    pub skipped: Vec<PathBuf>,
 }
 
 impl ScanOutput {
@@ -253,7 +299,7 @@ fn scan_target_inner(
     if let Some(session) = env.cache.take() {
         session.save();
     }
-    Ok(finish(collected))
+    Ok(finish(collected, &env.prefix))
 }
 
 /// Runs `op` on the scanner's threads (large stacks; as many as the rayon pool this is called
@@ -273,7 +319,8 @@ pub fn on_scan_threads<R: Send>(op: impl FnOnce() -> R + Send) -> R {
 ///
 /// The first of `DIR/src/lib.rs`, `DIR/lib.rs` (library roots: values start with `crate_name`)
 /// and `DIR/src/main.rs` (a binary root: values start with `crate`) that exists is scanned like
-/// [`scan_target`] does. Without one, every `.rs` file under `DIR` is scanned on its own as the
+/// [`scan_target`] does, and files below it that it does not reach are reported like
+/// [`unreached`] does. Without one, every `.rs` file under `DIR` is scanned on its own as the
 /// module its relative path names (`DIR/a/b.rs` is `crate_name::a::b`, `a/mod.rs` is
 /// `crate_name::a`), without following its `mod x;` items and without visibility checks.
 /// Symlinks are not followed; `target`, hidden, and (unless `include_tests`) `tests`, `benches`
@@ -308,7 +355,11 @@ pub fn scan_dir_with(
                 root,
                 package_root: dir.to_path_buf(),
             };
-            return scan_target_with(&target, options, prefilter);
+            let mut out = scan_target_with(&target, options, prefilter)?;
+            let warnings = unreached(std::slice::from_ref(&target), options, &[&out])?;
+            out.diagnostics.extend(warnings);
+            sort_diagnostics(&mut out.diagnostics);
+            return Ok(out);
         }
     }
     let env = tree::Env {
@@ -323,17 +374,21 @@ pub fn scan_dir_with(
     let (jobs, mut diagnostics) = tree::loose_files(&env, dir);
     let mut collected = tree::walk(&env, jobs);
     collected.diagnostics.append(&mut diagnostics);
-    Ok(finish(collected))
+    Ok(finish(collected, &env.prefix))
 }
 
-fn finish(collected: tree::Collected) -> ScanOutput {
+fn finish(collected: tree::Collected, prefix: &str) -> ScanOutput {
     let tree::Collected {
         mut files,
         mut dirs,
-        decls,
+        mut decls,
         consts,
         mut diagnostics,
+        mods,
+        uses,
+        mut skipped,
     } = collected;
+    reexport::reexported(&mut decls, &mods, &uses, prefix, &mut diagnostics);
     // Only consts that a declaration names can matter (a crate such as `windows-sys` has
     // 100,000 others).
     let named: std::collections::HashSet<&str> = decls
@@ -354,11 +409,14 @@ fn finish(collected: tree::Collected) -> ScanOutput {
     files.dedup();
     dirs.sort();
     dirs.dedup();
+    skipped.sort();
+    skipped.dedup();
     ScanOutput {
         declarations,
         diagnostics,
         files,
         dirs,
+        skipped,
     }
 }
 

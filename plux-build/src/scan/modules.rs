@@ -8,9 +8,11 @@ use syn::{Attribute, Meta, Visibility};
 
 use super::cfg::Cfgs;
 use super::items::{Child, Extractor, str_lit};
+use super::reexport;
 use super::tree::{ModCtx, PrivateMod};
 use crate::diagnostic::Diagnostic;
 use crate::model::Location;
+use crate::validate::MAX_MODULE_DEPTH;
 
 impl Extractor<'_> {
     /// Handles a `mod` item: a file module becomes a child job; for an inline module the
@@ -21,14 +23,32 @@ impl Extractor<'_> {
         }
         let name = m.ident.to_string();
         let file_name = m.ident.unraw().to_string();
+        let location = self.mod_location(m);
+        if ctx.segments.len() >= MAX_MODULE_DEPTH {
+            self.out.diagnostics.push(
+                Diagnostic::error(
+                    Some(location),
+                    format!("module `{name}` is nested deeper than {MAX_MODULE_DEPTH} modules"),
+                )
+                .with_note(format!(
+                    "plux reads modules at most {MAX_MODULE_DEPTH} levels below the crate root \
+                     (paths in generated code stay that short); this one and everything in it \
+                     were not scanned"
+                ))
+                .with_help("flatten the module tree, or skip the module with `exclude`"),
+            );
+            self.skipped(m, ctx);
+            return None;
+        }
         let mut segments = ctx.segments.clone();
         segments.push(name.clone());
         if self.env.filter.excludes_module(&segments) {
+            self.skipped(m, ctx);
             return None;
         }
-        let location = self.mod_location(m);
         let mut private = ctx.private.clone();
-        if !matches!(m.vis, Visibility::Public(_)) {
+        let public = matches!(m.vis, Visibility::Public(_));
+        if !public {
             private.push(PrivateMod {
                 name: name.clone(),
                 path: format!("{}::{name}", ctx.display()),
@@ -46,6 +66,7 @@ impl Extractor<'_> {
             segments,
             cfg,
             private,
+            public,
             dir: PathBuf::new(),
             relative: None,
         };
@@ -120,6 +141,25 @@ impl Extractor<'_> {
         None
     }
 
+    /// Notes where the files of a module that is not read on purpose (under `#[cfg(test)]`,
+    /// excluded, too deep) are: its `#[path]`, or `x.rs` and the directory `x/`, so that they
+    /// are not reported as files no module path reaches.
+    pub(super) fn skipped(&mut self, m: &syn::ItemMod, ctx: &ModCtx) {
+        let path = m.attrs.iter().find_map(|a| match &a.meta {
+            Meta::NameValue(nv) if nv.path.is_ident("path") => str_lit(&nv.value),
+            _ => None,
+        });
+        match path {
+            Some(path) => self.out.skipped.push(ctx.dir.join(path.value())),
+            None => {
+                let name = m.ident.unraw().to_string();
+                let dir = ctx.child_dir();
+                self.out.skipped.push(dir.join(format!("{name}.rs")));
+                self.out.skipped.push(dir.join(name));
+            }
+        }
+    }
+
     /// Whether `path` is a file, recorded in the result (see `FileItems::probes`). A path that
     /// cannot be looked at (a directory without permission) counts as found, so reading it
     /// reports "permission denied" instead of a misleading "file not found".
@@ -168,41 +208,26 @@ impl Extractor<'_> {
         Err(())
     }
 
-    /// Reports the private modules between the crate root and a library's plugin.
-    pub(super) fn reachable(&mut self, ctx: &ModCtx, value: &str, location: &Location) {
-        if !self.env.check_visibility {
-            return;
+    /// The private modules between the crate root and a library's plugin at `value`: its
+    /// public path is looked for once the whole crate is read (see the `reexport` module).
+    /// Without a public path the item cannot be re-exported, so then both are reported now.
+    pub(super) fn private_mods(
+        &mut self,
+        ctx: &ModCtx,
+        value: &str,
+        location: &Location,
+        item_public: bool,
+    ) -> Vec<PrivateMod> {
+        if !self.env.check_visibility || ctx.private.is_empty() {
+            return Vec::new();
         }
-        let Some(first) = ctx.private.first() else {
-            return;
-        };
-        let mut diagnostic = Diagnostic::error(
-            Some(location.clone()),
-            format!(
-                "plugin `{value}` is not reachable from other crates: module `{}` is private",
-                first.path
-            ),
-        );
-        for private in &ctx.private {
-            diagnostic = diagnostic.with_note(format!(
-                "`mod {}` is declared at {}",
-                private.name, private.location
-            ));
+        if item_public {
+            return ctx.private.clone();
         }
-        // Only `pub mod` works: the scanner names the item by its module path, and does not
-        // follow `pub use` re-exports.
-        let names: Vec<String> = ctx
-            .private
-            .iter()
-            .map(|m| format!("`mod {}`", m.name))
-            .collect();
-        let help = match names.split_last() {
-            Some((last, rest)) if !rest.is_empty() => {
-                format!("make {} and {last} pub", rest.join(", "))
-            }
-            _ => format!("make {} pub", names.join("")),
-        };
-        self.out.diagnostics.push(diagnostic.with_help(help));
+        self.out
+            .diagnostics
+            .push(reexport::unreachable(value, location, &ctx.private));
+        Vec::new()
     }
 
     pub(super) fn private_item(&mut self, location: &Location, value: &str, item: &str) {

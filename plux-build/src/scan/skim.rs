@@ -27,8 +27,10 @@ use syn::{Attribute, Item, Visibility};
 
 use super::cfg;
 use super::items::{Extractor, FileItems};
-use super::lex::{self, Lexer, Tok, Token, Unlexable};
-use super::tree::{Env, MAX_NESTING, ModCtx};
+use super::lex::{self, Lexer, Lines, Tok, Token, Unlexable, closing};
+use super::read::MAX_NESTING;
+use super::reexport::MAX_USE_DEPTH;
+use super::tree::{Env, ModCtx};
 use crate::model::Location;
 
 /// Whether text mentions `plugin` or `PluginSpec` (and may declare a plugin).
@@ -66,47 +68,6 @@ impl From<syn::Error> for Fallback {
     }
 }
 
-/// Line and column (in characters) of byte offsets, for offsets that only grow. Each call
-/// costs only the bytes since the last one, so a file that is one long line (minified or
-/// generated code) is not quadratic.
-pub(crate) struct Lines<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-    line: usize,
-    /// Characters between the start of the line and `pos`.
-    column: usize,
-}
-
-impl<'a> Lines<'a> {
-    pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Self {
-            bytes,
-            pos: 0,
-            line: 1,
-            column: 0,
-        }
-    }
-
-    /// 1-based line and 0-based character column of `offset` (not before the last one asked).
-    pub(crate) fn at(&mut self, offset: usize) -> (usize, usize) {
-        if offset < self.pos {
-            *self = Self::new(self.bytes);
-        }
-        let mut line_start = self.pos;
-        for newline in memchr::memchr_iter(b'\n', &self.bytes[self.pos..offset]) {
-            self.line += 1;
-            self.column = 0;
-            line_start = self.pos + newline + 1;
-        }
-        self.column += self.bytes[line_start..offset]
-            .iter()
-            .filter(|&&b| b & 0xc0 != 0x80)
-            .count();
-        self.pos = offset;
-        (self.line, self.column)
-    }
-}
-
 /// Skims `text` (already without its preamble), the module `ctx`; `Err` when it needs syn.
 pub(crate) fn skim(
     env: &Env,
@@ -132,13 +93,25 @@ pub(crate) fn skim(
     let cfgs = cfg::cfgs(&attrs);
     if cfgs.test && !env.include_tests {
         // syn would have parsed the file, so check that it can be read.
-        skimmer.items(ctx, false, true)?;
-        return Ok(FileItems::default());
+        skimmer.items(ctx, true)?;
+        return Ok(FileItems {
+            skipped: vec![ctx.child_dir()],
+            ..FileItems::default()
+        });
     }
     let mut ctx = ctx.clone();
     ctx.cfg.extend(cfgs.at(ctx.segments.len()));
-    skimmer.items(&ctx, false, false)?;
+    skimmer.items(&ctx, false)?;
+    skimmer.ex.read(ctx);
     Ok(skimmer.ex.out)
+}
+
+/// An inline module whose body the skimmer is in.
+enum Frame {
+    /// Read its items, in this module context.
+    Read(ModCtx),
+    /// Only check that its items can be read.
+    Skip,
 }
 
 struct Skimmer<'t, 'e> {
@@ -194,6 +167,24 @@ impl Skimmer<'_, '_> {
         Err(Fallback)
     }
 
+    /// Whether the identifier just read starts a macro call: a path, then `!`.
+    fn is_call(&self) -> Result<bool, Fallback> {
+        let mut ahead = self.lexer.clone();
+        loop {
+            match ahead.next_token()?.map(|t| t.kind) {
+                Some(Tok::Punct(b'!')) => return Ok(true),
+                Some(Tok::Punct(b':')) => {
+                    let colon = ahead.next_token()?.map(|t| t.kind);
+                    let ident = ahead.next_token()?.map(|t| t.kind);
+                    if (colon, ident) != (Some(Tok::Punct(b':')), Some(Tok::Ident)) {
+                        return Ok(false);
+                    }
+                }
+                _ => return Ok(false),
+            }
+        }
+    }
+
     /// Consumes inner attributes (`#![..]`) at the current place; their byte range.
     fn inner_attrs(&mut self) -> Result<Option<(usize, usize)>, Fallback> {
         let mut range: Option<(usize, usize)> = None;
@@ -219,22 +210,43 @@ impl Skimmer<'_, '_> {
         }
     }
 
-    /// Module-level items up to the end of the file (or the `}` of an inline module when
-    /// `nested`); `skip` only checks that they can be read.
-    fn items(&mut self, ctx: &ModCtx, nested: bool, skip: bool) -> Result<(), Fallback> {
+    /// Module-level items up to the end of the file, inline modules included; `skip` only
+    /// checks that they can be read.
+    ///
+    /// Inline modules are a stack of frames, not recursion, so that no nesting of them can
+    /// overflow a stack; a module that is not read (too deep, excluded, under `#[cfg(test)]`)
+    /// is a `Skip` frame, which holds no module context (memory stays linear in the nesting).
+    fn items(&mut self, ctx: &ModCtx, skip: bool) -> Result<(), Fallback> {
+        // The inline modules the skimmer is in, innermost last (the file's own module is
+        // `ctx`, or skipped).
+        let mut frames: Vec<Frame> = Vec::new();
         // The item being read: where its first token is (`None` between items), whether we are
         // still in its prefix (attributes, visibility), and whether only `;` can end it.
         let mut first: Option<usize> = None;
         let mut prefix = true;
         let mut to_semicolon = false;
+        // What the item is, when that means it must be parsed: `pub` without a restriction in
+        // its prefix, a `pub use`, a macro call (whose body may hold items).
+        let (mut public, mut reexport, mut call) = (false, false, false);
         while let Some(token) = self.next()? {
+            let (ctx, skip) = match frames.last() {
+                Some(Frame::Read(inner)) => (inner, false),
+                Some(Frame::Skip) => (ctx, true),
+                None => (ctx, skip),
+            };
             let pending = first.is_some();
             let begin = *first.get_or_insert(token.start);
             // Where the item ends, and whether `module`/`constant` handled it already.
             let mut end = None;
             let mut handled = false;
             match token.kind {
-                Tok::Close(b'}') if nested && !pending => return Ok(()),
+                Tok::Close(b'}') if !frames.is_empty() && !pending => {
+                    if let Some(Frame::Read(inner)) = frames.pop() {
+                        self.ex.read(inner);
+                    }
+                    first = None;
+                    continue;
+                }
                 Tok::Close(_) => return Err(Fallback),
                 Tok::Open(d) => {
                     self.skip_group(d)?;
@@ -259,12 +271,21 @@ impl Skimmer<'_, '_> {
                     {
                         self.lexer = ahead;
                         self.skip_group(b'(')?;
+                    } else {
+                        public = true;
                     }
                 }
                 Tok::Ident if prefix && self.is(token, b"unsafe") => {}
                 Tok::Ident if prefix && self.is(token, b"mod") => {
-                    self.module(begin, ctx, skip)?;
-                    (end, handled) = (Some(self.lexer.pos()), true);
+                    match self.module(begin, ctx, skip)? {
+                        Some(frame) => {
+                            frames.push(frame);
+                            (first, prefix, to_semicolon) = (None, true, false);
+                            public = false;
+                            continue;
+                        }
+                        None => (end, handled) = (Some(self.lexer.pos()), true),
+                    }
                 }
                 Tok::Ident if prefix && self.is(token, b"const") => {
                     if self.constant(begin, token, ctx, skip)? {
@@ -278,33 +299,52 @@ impl Skimmer<'_, '_> {
                             .iter()
                             .any(|word| self.is(token, word)) =>
                 {
+                    reexport = public && self.is(token, b"use");
                     to_semicolon = true;
+                    prefix = false;
+                }
+                Tok::Ident if prefix => {
+                    // A keyword that starts an item starts no macro call (most items).
+                    let keyword = ITEM_KEYWORDS.contains(&self.lexer.text(token));
+                    call = !keyword && self.is_call()?;
                     prefix = false;
                 }
                 _ => prefix = false,
             }
             if let Some(end) = end {
-                if !handled && self.targeted && mentions_plugins(&self.text.as_bytes()[begin..end])
-                {
-                    let item: Item = parse_snippet(&self.text[begin..end])?;
+                let snippet = &self.text[begin..end];
+                let wanted = || {
+                    (reexport && use_depth(snippet.as_bytes()) <= MAX_USE_DEPTH)
+                        || (self.targeted && mentions_plugins(snippet.as_bytes()))
+                        || (call && holds_item_keywords(snippet.as_bytes()))
+                };
+                if !handled && wanted() {
+                    let item: Item = parse_snippet(snippet)?;
                     if !skip {
                         self.base(begin);
                         self.ex.items(&[item], ctx);
                     }
                 }
                 (first, prefix, to_semicolon) = (None, true, false);
+                (public, reexport, call) = (false, false, false);
             }
         }
         // An item cut off by the end of the file, or a missing `}`: syn reports it.
-        if first.is_some() || nested {
+        if first.is_some() || !frames.is_empty() {
             Err(Fallback)
         } else {
             Ok(())
         }
     }
 
-    /// A `mod` item starting at `start`, its `mod` keyword just read.
-    fn module(&mut self, start: usize, ctx: &ModCtx, skip: bool) -> Result<(), Fallback> {
+    /// A `mod` item starting at `start`, its `mod` keyword just read: for an inline module,
+    /// the frame its body is read in (the caller reads the body).
+    fn module(
+        &mut self,
+        start: usize,
+        ctx: &ModCtx,
+        skip: bool,
+    ) -> Result<Option<Frame>, Fallback> {
         let name = self.next()?.ok_or(Fallback)?;
         let after = self.next()?.ok_or(Fallback)?;
         if name.kind != Tok::Ident {
@@ -325,19 +365,19 @@ impl Skimmer<'_, '_> {
         }
         let m: syn::ItemMod = parse_snippet(&snippet)?;
         let cfgs = cfg::cfgs(&m.attrs);
-        if skip || (cfgs.test && !self.ex.env.include_tests) {
-            return if inline {
-                self.items(ctx, true, true)
-            } else {
-                Ok(())
-            };
+        if skip {
+            return Ok(inline.then_some(Frame::Skip));
+        }
+        if cfgs.test && !self.ex.env.include_tests {
+            self.ex.skipped(&m, ctx);
+            return Ok(inline.then_some(Frame::Skip));
         }
         self.base(start);
-        match self.ex.module(&m, cfgs, ctx) {
-            Some(child) if inline => self.items(&child, true, false),
-            _ if inline => self.items(ctx, true, true),
-            _ => Ok(()),
-        }
+        let child = self.ex.module(&m, cfgs, ctx);
+        Ok(match child {
+            Some(child) if inline => Some(Frame::Read(child)),
+            _ => inline.then_some(Frame::Skip),
+        })
     }
 
     /// A `const` starting at `start`, its keyword just read; `false` when it is a `const fn`.
@@ -435,6 +475,62 @@ impl Skimmer<'_, '_> {
     }
 }
 
+/// The most `::` on one path of a `use` item (`a::{b::c, d}`: 2), read without syn, which
+/// parses use paths recursively.
+fn use_depth(snippet: &[u8]) -> usize {
+    let mut lexer = Lexer::new(snippet);
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut groups: Vec<usize> = Vec::new();
+    let mut colon = false;
+    while let Ok(Some(token)) = lexer.next_token() {
+        match token.kind {
+            Tok::Punct(b':') if colon => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                colon = false;
+                continue;
+            }
+            Tok::Punct(b':') => {
+                colon = true;
+                continue;
+            }
+            Tok::Open(b'{') => groups.push(depth),
+            Tok::Close(b'}') => depth = groups.pop().unwrap_or(0),
+            Tok::Punct(b',') => depth = groups.last().copied().unwrap_or(0),
+            _ => {}
+        }
+        colon = false;
+    }
+    deepest
+}
+
+/// Words that start an item that is not a macro call (`macro_rules!` defines one).
+const ITEM_KEYWORDS: &[&[u8]] = &[
+    b"fn",
+    b"struct",
+    b"enum",
+    b"impl",
+    b"trait",
+    b"extern",
+    b"async",
+    b"union",
+    b"auto",
+    b"default",
+    b"macro_rules",
+];
+
+/// Whether a macro call may hold items the scanner reads without plugin text: `mod`, `const`
+/// or `use` as a token.
+fn holds_item_keywords(snippet: &[u8]) -> bool {
+    let mut lexer = Lexer::new(snippet);
+    while let Ok(Some(token)) = lexer.next_token() {
+        if token.kind == Tok::Ident && matches!(lexer.text(token), b"mod" | b"const" | b"use") {
+            return true;
+        }
+    }
+    false
+}
+
 /// Whether `group` is `(".")`, `((".."))`, ...
 fn parenthesized_string(group: &[u8]) -> bool {
     let mut lexer = Lexer::new(group);
@@ -462,14 +558,6 @@ fn parse_snippet<T: syn::parse::Parse>(snippet: &str) -> Result<T, Fallback> {
     Ok(syn::parse_str(snippet)?)
 }
 
-fn closing(open: u8) -> u8 {
-    match open {
-        b'(' => b')',
-        b'[' => b']',
-        _ => b'}',
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,20 +571,19 @@ mod tests {
     }
 
     #[test]
+    fn use_depth_is_the_most_colons_on_one_path() {
+        assert_eq!(use_depth(b"pub use a;"), 0);
+        assert_eq!(use_depth(b"pub use a::b::C;"), 2);
+        assert_eq!(use_depth(b"pub use a::{b::c::D, e, f::*};"), 3);
+        assert_eq!(use_depth(b"#[cfg(x)] pub use a::{b::{c::d}, e::f};"), 3);
+    }
+
+    #[test]
     fn parenthesized_strings() {
         assert!(parenthesized_string(br#"( /* c */ ("a") )"#));
         assert!(!parenthesized_string(br#"("a", )"#));
         assert!(!parenthesized_string(br#"("a" + b)"#));
         assert!(!parenthesized_string(b"((1))"));
-    }
-
-    #[test]
-    fn lines_count_characters() {
-        let text = "ab\nçd\nx";
-        let mut lines = Lines::new(text.as_bytes());
-        assert_eq!(lines.at(1), (1, 1));
-        assert_eq!(lines.at(6), (2, 2));
-        assert_eq!(lines.at(7), (3, 0));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The module-tree walk: which files make up a crate, read and parsed in parallel.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -8,9 +9,9 @@ use super::cache::{Session, Stamp};
 use super::cfg::ModCfg;
 use super::consts::Consts;
 use super::filter::Filter;
-use super::items::{self, FileItems, RawDecl};
-use super::lex;
-use super::skim::{self, Lines};
+use super::items::RawDecl;
+use super::read;
+use super::reexport::{ModRecord, UseRecord};
 use super::threads;
 use crate::diagnostic::Diagnostic;
 use crate::model::Location;
@@ -56,6 +57,8 @@ pub(crate) struct ModCtx {
     pub(crate) cfg: Vec<ModCfg>,
     /// Non-`pub` modules on the way, outermost first.
     pub(crate) private: Vec<PrivateMod>,
+    /// This module's `mod` item is `pub` (true for a crate root).
+    pub(crate) public: bool,
     /// rustc's directory for child module files.
     pub(crate) dir: PathBuf,
     /// rustc's "relative" part: `Some(name)` when this module is a non-`mod.rs` file `name.rs`,
@@ -108,6 +111,7 @@ impl Job {
                 segments,
                 cfg: Vec::new(),
                 private: Vec::new(),
+                public: true,
                 dir,
                 relative: None,
                 included,
@@ -153,6 +157,9 @@ pub(crate) struct Collected {
     pub(crate) decls: Vec<RawDecl>,
     pub(crate) consts: Consts,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) mods: Vec<ModRecord>,
+    pub(crate) uses: Vec<UseRecord>,
+    pub(crate) skipped: Vec<PathBuf>,
 }
 
 impl Collected {
@@ -162,13 +169,11 @@ impl Collected {
         self.decls.append(&mut other.decls);
         self.consts.append(&mut other.consts);
         self.diagnostics.append(&mut other.diagnostics);
+        self.mods.append(&mut other.mods);
+        self.uses.append(&mut other.uses);
+        self.skipped.append(&mut other.skipped);
     }
 }
-
-/// How deep delimiters may nest in a file that is parsed with syn. syn parses nested groups
-/// recursively; real code stays far below this, and the scan threads' stacks
-/// ([`threads::SCAN_STACK`]) hold it with room to spare even in debug builds.
-pub(crate) const MAX_NESTING: usize = 256;
 
 /// Walks the module trees starting at `roots`, one task per file, on scan threads with large
 /// stacks ([`threads::scan_threads`] of them). The result is in no particular order.
@@ -188,30 +193,104 @@ pub(crate) fn walk(env: &Env, roots: Vec<Job>) -> Collected {
     })
 }
 
+/// How many modules of one crate one file may be the module file of (through `#[path]`, or
+/// symlinks). rustc compiles a file once per `mod` item that names it, so a module graph where
+/// each file is included twice makes 2^n modules of n files: the walk stops there instead.
+pub(crate) const MAX_FILE_MODULES: usize = 64;
+
+/// The walk, one level of the module tree at a time: the files of a level are read in
+/// parallel, their results taken in the level's order (so limits apply in the same places
+/// whatever order the files were read in), and their module files make the next level.
 fn walk_here(env: &Env, roots: Vec<Job>) -> Collected {
-    let sink = Mutex::new(Collected::default());
+    let mut out = Collected::default();
+    let mut modules: HashMap<FileId, usize> = HashMap::new();
+    let mut level = roots;
+    while !level.is_empty() {
+        let mut next = Vec::new();
+        for (job, processed) in process_level(env, level) {
+            let (found, children, id) = processed;
+            if let Some(id) = id {
+                let count = modules.entry(id).or_insert(0);
+                *count += 1;
+                if *count > MAX_FILE_MODULES {
+                    unrecorded(env);
+                    if *count == MAX_FILE_MODULES + 1 {
+                        out.diagnostics.push(too_many_modules(&job));
+                    }
+                    continue;
+                }
+            }
+            out.append(found);
+            next.extend(children);
+        }
+        level = next;
+    }
+    out
+}
+
+/// What one file yielded: its findings, its module files and its identity (when it was read).
+type Processed = (Collected, Vec<Job>, Option<FileId>);
+
+/// Processes the files of one level in parallel; the results in the jobs' order, each with
+/// its job's path and `mod` item.
+fn process_level(env: &Env, level: Vec<Job>) -> Vec<(Via, Processed)> {
+    if level.len() == 1 {
+        return level
+            .into_iter()
+            .map(|job| (Via::of(&job), process(env, job)))
+            .collect();
+    }
+    let slots: Vec<Mutex<Option<(Via, Processed)>>> =
+        level.iter().map(|_| Mutex::new(None)).collect();
     rayon::scope(|scope| {
-        for job in roots {
-            spawn(scope, env, &sink, job);
+        for (job, slot) in level.into_iter().zip(&slots) {
+            scope.spawn(move |_| {
+                let via = Via::of(&job);
+                let processed = process(env, job);
+                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((via, processed));
+            });
         }
     });
-    sink.into_inner().unwrap_or_else(PoisonError::into_inner)
+    slots
+        .into_iter()
+        .filter_map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .collect()
 }
 
-fn spawn<'s>(scope: &rayon::Scope<'s>, env: &'s Env, sink: &'s Mutex<Collected>, job: Job) {
-    scope.spawn(move |scope| {
-        let (found, children) = process(env, job);
-        sink.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .append(found);
-        for child in children {
-            spawn(scope, env, sink, child);
+/// A job's file and the `mod` item that led to it.
+struct Via {
+    path: PathBuf,
+    location: Option<Location>,
+}
+
+impl Via {
+    fn of(job: &Job) -> Self {
+        Self {
+            path: job.path.clone(),
+            location: job.via.clone(),
         }
-    });
+    }
 }
 
-/// Reads, parses and scans one file; returns what it found and the module files it declares.
-fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
+fn too_many_modules(via: &Via) -> Diagnostic {
+    Diagnostic::error(
+        via.location.clone(),
+        format!(
+            "`{}` is the file of more than {MAX_FILE_MODULES} modules of this crate",
+            via.path.display()
+        ),
+    )
+    .with_note(
+        "`#[path]` attributes (or symlinks) name it from that many `mod` items, directly or \
+         through files that are included more than once themselves; the modules after the \
+         first 64 were not scanned",
+    )
+    .with_help("point fewer `mod` items at the file, or skip it with `exclude`")
+}
+
+/// Reads, parses and scans one file; returns what it found, the module files it declares and,
+/// when it was read, its identity.
+fn process(env: &Env, job: Job) -> Processed {
     let mut out = Collected::default();
     let path = &job.path;
     // `lstat` first: the cache wants to know whether a module file is a symlink (the same one
@@ -239,7 +318,7 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
                 )
                 .with_help("check that the file exists and is readable"),
             );
-            return (out, Vec::new());
+            return (out, Vec::new(), None);
         }
     };
     let mut above = Vec::new();
@@ -266,7 +345,7 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
             .with_note(format!("cycle: {}", chain.join(" -> ")))
             .with_help("remove the `mod` item or its `#[path]` attribute"),
         );
-        return (out, Vec::new());
+        return (out, Vec::new(), None);
     }
     out.files.push(path.clone());
     if !meta.is_file() {
@@ -279,7 +358,7 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
             )
             .with_help("point the module at a file, or skip it with `exclude`"),
         );
-        return (out, Vec::new());
+        return (out, Vec::new(), None);
     }
     let (stamp, context) = match &env.cache {
         Some(cache) => (Stamp::of(&meta), cache.context(path, &job.ctx)),
@@ -292,7 +371,7 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
         .and_then(|cache| cache.lookup(path, context, stamp, &mut bytes));
     let found = match cached {
         Some(found) => found,
-        None => match read_and_scan(env, &job, bytes) {
+        None => match read::read_and_scan(env, &job, bytes) {
             Ok((full, found)) => {
                 if let Some(cache) = &env.cache {
                     cache.store(path, context, stamp, full.as_bytes(), &found);
@@ -302,7 +381,7 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
             Err(diagnostic) => {
                 unrecorded(env);
                 out.diagnostics.push(diagnostic);
-                return (out, Vec::new());
+                return (out, Vec::new(), None);
             }
         },
     };
@@ -310,6 +389,9 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
     out.consts = found.consts;
     out.diagnostics = found.diagnostics;
     out.dirs = found.dirs;
+    out.mods = found.mods;
+    out.uses = found.uses;
+    out.skipped = found.skipped;
     let children = found.children;
     // Every span of this file is turned into plain data by now; free the thread's source map.
     proc_macro2::extra::invalidate_current_thread_spans();
@@ -327,143 +409,13 @@ fn process(env: &Env, job: Job) -> (Collected, Vec<Job>) {
             via: Some(child.via),
         })
         .collect();
-    (out, jobs)
+    (out, jobs, Some(id))
 }
 
 /// Tells the cache that a file's result is not recorded (see `Session::unrecorded`).
 fn unrecorded(env: &Env) {
     if let Some(cache) = &env.cache {
         cache.unrecorded();
-    }
-}
-
-/// Reads (unless `bytes` holds it already) and scans one file: its text and what it holds,
-/// or the diagnostic of a file that cannot be read as text.
-fn read_and_scan(
-    env: &Env,
-    job: &Job,
-    bytes: Option<Vec<u8>>,
-) -> Result<(String, FileItems), Diagnostic> {
-    let path = &job.path;
-    let read = match bytes {
-        Some(bytes) => Ok(bytes),
-        None => fs::read(path),
-    };
-    let bytes = match read {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            return Err(Diagnostic::error(
-                job.via.clone(),
-                format!("cannot read `{}`: {err}", path.display()),
-            )
-            .with_help("make the file readable, or skip it with `exclude`"));
-        }
-    };
-    let full = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(err) => {
-            let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
-            return Err(Diagnostic::error(
-                Some(byte_location(path, valid)),
-                format!("`{}` is not valid UTF-8", path.display()),
-            )
-            .with_help("Rust sources must be UTF-8; fix the file, or skip it with `exclude`"));
-        }
-    };
-    let text = skim::strip_preamble(&full);
-    let skimmed = match env.prefilter {
-        true => skim::skim(env, path, text, &job.ctx).ok(),
-        false => None,
-    };
-    let found = match skimmed {
-        Some(found) => found,
-        None => parse(env, path, text, &job.ctx).unwrap_or_else(|diagnostics| FileItems {
-            diagnostics,
-            ..FileItems::default()
-        }),
-    };
-    Ok((full, found))
-}
-
-/// syn's message for a syntax error, with proc-macro2's lexer error (which names no cause)
-/// spelled out.
-fn syntax_message(err: &syn::Error) -> String {
-    let message = err.to_string();
-    if message == "cannot parse string into token stream" {
-        "unbalanced delimiters, or an unterminated string, character literal or block comment"
-            .to_owned()
-    } else {
-        message
-    }
-}
-
-/// Parses a file with syn and extracts what it holds; `Err` holds the diagnostics of a file
-/// that cannot be parsed.
-fn parse(env: &Env, path: &Path, text: &str, ctx: &ModCtx) -> Result<FileItems, Vec<Diagnostic>> {
-    if let Some(offset) = lex::deeper_than(text.as_bytes(), MAX_NESTING) {
-        let (line, column) = Lines::new(text.as_bytes()).at(offset);
-        let location = Location {
-            file: path.to_path_buf(),
-            line,
-            column: column + 1,
-        };
-        return Err(vec![
-            Diagnostic::error(
-                Some(location),
-                format!(
-                    "cannot parse `{}`: delimiters nest deeper than {MAX_NESTING} levels",
-                    path.display()
-                ),
-            )
-            .with_help(
-                "flatten the nesting, or skip the file with `exclude` in \
-                 `[package.metadata.plux]`",
-            ),
-        ]);
-    }
-    // `text` is without its preamble already, so this is `syn::parse_file`.
-    match syn::parse_str::<syn::File>(text) {
-        Ok(syntax) => Ok(items::extract(env, path, &syntax, ctx)),
-        Err(errors) => Err(errors
-            .into_iter()
-            .map(|err| {
-                let start = err.span().start();
-                let location = Location {
-                    file: path.to_path_buf(),
-                    line: start.line,
-                    column: start.column + 1,
-                };
-                Diagnostic::error(
-                    Some(location),
-                    format!(
-                        "cannot parse `{}`: {}",
-                        path.display(),
-                        syntax_message(&err)
-                    ),
-                )
-                .with_help(
-                    "fix the syntax error, or skip the file with `exclude` in \
-                     `[package.metadata.plux]`",
-                )
-            })
-            .collect()),
-    }
-}
-
-/// The line and column just after `prefix`, the valid start of a file.
-fn byte_location(file: &Path, prefix: &[u8]) -> Location {
-    let line_start = prefix
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&prefix[line_start..])
-        .chars()
-        .count()
-        + 1;
-    Location {
-        file: file.to_path_buf(),
-        line: memchr::memchr_iter(b'\n', prefix).count() + 1,
-        column,
     }
 }
 
@@ -570,11 +522,5 @@ mod tests {
         assert_eq!(seg("type.rs").unwrap(), ["r#type"]);
         assert_eq!(seg("my-file.rs").unwrap_err(), (0, "my-file".to_owned()));
         assert_eq!(seg("a/b-c/d.rs").unwrap_err(), (1, "b-c".to_owned()));
-    }
-
-    #[test]
-    fn location_after_valid_prefix() {
-        let loc = byte_location(Path::new("f.rs"), "ab\ncdé".as_bytes());
-        assert_eq!((loc.line, loc.column), (2, 4));
     }
 }

@@ -7,8 +7,9 @@
 //! }
 //! ```
 //!
-//! Extras, as in `plux.json`: `type`, `fn`, `cfg(..)` (the item is gated in its own crate),
-//! `cfg(..) on path::to::module` (a module of the path is), and `value = path` (the path as
+//! Extras, as in `plux.json`: `type`, `fn`, `cfg(..)` (the item is gated in its own crate) or
+//! `macro(..)` (the same, by a `cfg` a macro call adds), each optionally followed by
+//! `on path::to::module` (a module of the path is), and `value = path` (the path as
 //! `plux.json` writes it, when the registry names the item by another path). Parsing is
 //! iterative: nothing in the input nests deeper than the namespace braces and the extras'
 //! brackets (a `cfg` predicate is kept as tokens, never parsed).
@@ -156,7 +157,9 @@ fn extra(input: ParseStream<'_>, entry: &mut Entry) -> syn::Result<()> {
         return Ok(());
     }
     let word = input.call(Ident::parse_any)?;
-    if word == "cfg" {
+    // `macro(path)`: the `cfg` a macro call adds, which the scanner cannot see; gated like a
+    // `cfg(..)`, whose text is not read either.
+    if word == "cfg" || word == "macro" {
         let predicate;
         parenthesized!(predicate in input);
         predicate.parse::<TokenStream>()?;
@@ -195,7 +198,9 @@ fn extra(input: ParseStream<'_>, entry: &mut Entry) -> syn::Result<()> {
     } else {
         Err(syn::Error::new(
             word.span(),
-            format!("unknown extra `{word}`; expected `type`, `fn`, `cfg(..)` or `value = ..`"),
+            format!(
+                "unknown extra `{word}`; expected `type`, `fn`, `cfg(..)`, `macro(..)` or `value = ..`"
+            ),
         ))
     }
 }

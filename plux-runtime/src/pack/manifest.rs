@@ -202,7 +202,9 @@ pub(crate) fn read_index(dir: &Path) -> Result<Vec<IndexEntry>, String> {
                 namespace: namespace.clone(),
                 name: name.to_owned(),
                 value: value.to_owned(),
-                gated: extras.split(", ").any(|e| e.starts_with("cfg(")),
+                gated: extras
+                    .split(", ")
+                    .any(|e| e.starts_with("cfg(") || e.starts_with("macro(")),
             });
         }
     }

@@ -254,3 +254,31 @@ fn hostile_dependency_indexes_are_clear_errors_with_nothing_written() {
         );
     }
 }
+
+#[test]
+fn three_thousand_nested_modules_under_a_cfg_are_an_error_not_a_stack_overflow() {
+    // Their 3,001-segment path once reached the registry generator, which overflowed its
+    // stack (SIGABRT). Modules nest at most 64 deep: the 65th is a located error.
+    let deep = "pub mod m {\n".repeat(3_000)
+        + "#[plugin(namespace = \"ns\")]\npub fn f() {}\n"
+        + &"}\n".repeat(3_000);
+    let project = workspace("src/registry.rs", DEP_INDEX);
+    project.write(
+        "host/Cargo.toml",
+        "[package]\nname = \"host\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+         [package.metadata.plux]\nregistry = \"src/registry.rs\"\n",
+    );
+    project.write(
+        "host/src/lib.rs",
+        &format!("#[cfg(feature = \"x\")]\n{deep}"),
+    );
+    let output = entrypoints(&project);
+    assert_code(&output, 1);
+    let err = stderr(&output);
+    assert!(
+        err.contains("error: module `m` is nested deeper than 64 modules\n")
+            && err.contains("--> host/src/lib.rs:66:1\n"),
+        "{err}"
+    );
+    assert!(!project.exists("host/src/registry.rs"));
+}

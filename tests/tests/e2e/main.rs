@@ -7,4 +7,5 @@ mod committed;
 mod files;
 mod hostile;
 mod packs;
+mod reach;
 mod registry;

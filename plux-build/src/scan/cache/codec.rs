@@ -8,6 +8,7 @@ use crate::model::{Kind, Location};
 use crate::scan::cfg::ModCfg;
 use crate::scan::consts::Consts;
 use crate::scan::items::{Arg, Child, FileItems, RawDecl};
+use crate::scan::reexport::{ModRecord, UseRecord};
 use crate::scan::tree::{ModCtx, PrivateMod};
 
 pub(super) fn put_items(w: &mut Writer, items: &FileItems) {
@@ -43,6 +44,18 @@ pub(super) fn put_items(w: &mut Writer, items: &FileItems) {
     });
     w.vec(&items.diagnostics, put_diagnostic);
     w.vec(&items.dirs, |w, d| w.path(d));
+    w.vec(&items.mods, |w, m| {
+        w.strs(&m.segments);
+        w.bool(m.public);
+        w.strs(&m.gates);
+    });
+    w.vec(&items.uses, |w, u| {
+        w.strs(&u.module);
+        w.strs(&u.path);
+        w.opt(u.alias.as_ref(), |w, s| w.str(s));
+        w.strs(&u.gates);
+    });
+    w.vec(&items.skipped, |w, p| w.path(p));
 }
 
 pub(super) fn get_items(r: &mut Reader) -> Option<FileItems> {
@@ -66,12 +79,31 @@ pub(super) fn get_items(r: &mut Reader) -> Option<FileItems> {
     })?;
     let diagnostics = r.vec(get_diagnostic)?;
     let dirs = r.vec(Reader::path)?;
+    let mods = r.vec(|r| {
+        Some(ModRecord {
+            segments: r.strs()?,
+            public: r.bool()?,
+            gates: r.strs()?,
+        })
+    })?;
+    let uses = r.vec(|r| {
+        Some(UseRecord {
+            module: r.strs()?,
+            path: r.strs()?,
+            alias: r.opt(Reader::str)?,
+            gates: r.strs()?,
+        })
+    })?;
+    let skipped = r.vec(Reader::path)?;
     (r.pos == r.buf.len()).then_some(FileItems {
         decls,
         consts,
         children,
         diagnostics,
         dirs,
+        mods,
+        uses,
+        skipped,
         probes: Vec::new(),
     })
 }
@@ -96,11 +128,8 @@ pub(super) fn put_ctx(w: &mut Writer, ctx: &ModCtx) {
         w.usize(c.depth);
         w.str(&c.predicate);
     });
-    w.vec(&ctx.private, |w, m| {
-        w.str(&m.name);
-        w.str(&m.path);
-        put_location(w, &m.location);
-    });
+    w.vec(&ctx.private, put_private);
+    w.bool(ctx.public);
     w.path(&ctx.dir);
     w.opt(ctx.relative.as_ref(), |w, s| w.str(s));
     w.bool(ctx.included);
@@ -115,16 +144,25 @@ pub(super) fn get_ctx(r: &mut Reader) -> Option<ModCtx> {
                 predicate: r.str()?,
             })
         })?,
-        private: r.vec(|r| {
-            Some(PrivateMod {
-                name: r.str()?,
-                path: r.str()?,
-                location: get_location(r)?,
-            })
-        })?,
+        private: r.vec(get_private)?,
+        public: r.bool()?,
         dir: r.path()?,
         relative: r.opt(Reader::str)?,
         included: r.bool()?,
+    })
+}
+
+fn put_private(w: &mut Writer, m: &PrivateMod) {
+    w.str(&m.name);
+    w.str(&m.path);
+    put_location(w, &m.location);
+}
+
+fn get_private(r: &mut Reader) -> Option<PrivateMod> {
+    Some(PrivateMod {
+        name: r.str()?,
+        path: r.str()?,
+        location: get_location(r)?,
     })
 }
 
@@ -177,6 +215,7 @@ pub(super) fn put_decl(w: &mut Writer, d: &RawDecl) {
     w.strs(&d.cfg);
     w.opt(d.cfg_module.as_ref(), |w, s| w.str(s));
     put_location(w, &d.location);
+    w.vec(&d.private, put_private);
 }
 
 pub(super) fn get_decl(r: &mut Reader) -> Option<RawDecl> {
@@ -194,6 +233,7 @@ pub(super) fn get_decl(r: &mut Reader) -> Option<RawDecl> {
         cfg: r.strs()?,
         cfg_module: r.opt(|r| r.str())?,
         location: get_location(r)?,
+        private: r.vec(get_private)?,
     })
 }
 

@@ -88,12 +88,27 @@ pub(super) fn encode(seed: u128, mut deps: Deps, collected: &Collected) -> Optio
     let mut dirs = collected.dirs.clone();
     dirs.sort();
     dirs.dedup();
+    // Modules and re-exports only matter to declarations in private modules (`reexport`).
+    let (mut mods, mut uses) = match decls.iter().any(|d| !d.private.is_empty()) {
+        true => (collected.mods.clone(), collected.uses.clone()),
+        false => (Vec::new(), Vec::new()),
+    };
+    mods.sort_by(|a, b| (&a.segments, &a.gates, a.public).cmp(&(&b.segments, &b.gates, b.public)));
+    uses.sort_by(|a, b| {
+        (&a.module, &a.path, &a.alias, &a.gates).cmp(&(&b.module, &b.path, &b.alias, &b.gates))
+    });
+    let mut skipped = collected.skipped.clone();
+    skipped.sort();
+    skipped.dedup();
     let items = FileItems {
         decls,
         consts,
         children: Vec::new(),
         diagnostics,
         dirs,
+        mods,
+        uses,
+        skipped,
         probes: Vec::new(),
     };
     let mut result = Writer::default();
@@ -148,6 +163,9 @@ impl<'a> Memo<'a> {
             decls: items.decls,
             consts: items.consts,
             diagnostics: items.diagnostics,
+            mods: items.mods,
+            uses: items.uses,
+            skipped: items.skipped,
         })
     }
 }
