@@ -33,47 +33,30 @@ pub(crate) fn load(pack: &Pack, manifest: &Manifest) -> Result<Loaded, PackError
         return Err(error(Kind::Fingerprint, mismatch.to_string()));
     }
     let path = pack.dir().join(&manifest.library);
-    match std::fs::metadata(&path) {
-        Ok(m) if m.is_file() => {}
-        Ok(_) => {
-            return Err(error(
-                Kind::Library,
-                format!(
-                    "its library `{}` is not a regular file; reinstall the pack",
-                    path.display()
-                ),
-            ));
-        }
-        Err(e) => {
-            return Err(error(
-                Kind::Library,
-                format!(
-                    "cannot read its library `{}`: {e}; reinstall the pack",
-                    path.display()
-                ),
-            ));
-        }
+    // The content hash, of a regular file only (a FIFO would block, a truncated library would
+    // crash `dlopen`: the hash tells).
+    let hash = match std::fs::metadata(&path) {
+        Ok(meta) if !meta.is_file() => Err(std::io::Error::other("not a regular file")),
+        Ok(_) => super::library_hash(&path),
+        Err(e) => Err(e),
     }
-    match super::library_hash(&path) {
-        Ok(hash) if hash == manifest.library_hash => {}
-        Ok(_) => {
-            return Err(error(
-                Kind::Library,
-                format!(
-                    "its library `{}` is not the one its manifest describes (its content hash differs: damaged, truncated or replaced after packing); reinstall the pack",
-                    path.display()
-                ),
-            ));
-        }
-        Err(e) => {
-            return Err(error(
-                Kind::Library,
-                format!(
-                    "cannot read its library `{}`: {e}; reinstall the pack",
-                    path.display()
-                ),
-            ));
-        }
+    .map_err(|e| {
+        error(
+            Kind::Library,
+            format!(
+                "cannot read its library `{}`: {e}; reinstall the pack",
+                path.display()
+            ),
+        )
+    })?;
+    if hash != manifest.library_hash {
+        return Err(error(
+            Kind::Library,
+            format!(
+                "its library `{}` is not the one its manifest describes (its content hash differs: damaged, truncated or replaced after packing); reinstall the pack",
+                path.display()
+            ),
+        ));
     }
     let library = open(&path).map_err(|e| {
         error(
