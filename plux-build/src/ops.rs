@@ -94,6 +94,8 @@ fn scan_package_in(
     };
     let mut targets = Vec::new();
     let mut scans = Vec::new();
+    // One listing per directory for the targets' module-file probes and the unreached pass.
+    let listings = Arc::new(scan::Listings::new(cache.is_some()));
     for target in &package.targets {
         let crate_target = CrateTarget {
             crate_name: target.crate_name.clone(),
@@ -105,10 +107,7 @@ fn scan_package_in(
             root: target.root.clone(),
             package_root: package.root.clone(),
         };
-        let found = match cache {
-            Some(cache) => scan::scan_target_cached(&crate_target, &scan_options, cache)?,
-            None => scan::scan_target(&crate_target, &scan_options)?,
-        };
+        let found = scan::scan_target_listed(&crate_target, &scan_options, cache, &listings)?;
         targets.push(crate_target);
         scans.push(found);
     }
@@ -119,6 +118,7 @@ fn scan_package_in(
         &scan_options,
         &all,
         cache,
+        &listings,
     )?);
     for (target, found) in package.targets.iter().zip(scans) {
         if target.is_lib {

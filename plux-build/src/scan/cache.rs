@@ -38,6 +38,7 @@ use std::time::Duration;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
 
 use super::items::FileItems;
+use super::listing::Listings;
 use super::tree::{Collected, ModCtx};
 
 mod ahead;
@@ -304,9 +305,9 @@ impl Session {
     }
 
     /// Makes the memo of a walk that collected `collected` (kept if every file's result was
-    /// recorded with a settled stamp).
-    pub(crate) fn remember(&self, collected: &Collected) {
-        self.finish_stored();
+    /// recorded with a settled stamp); `listings` are the walk's, whose stamps cover probes.
+    pub(crate) fn remember(&self, collected: &Collected, listings: &Listings) {
+        self.finish_stored(listings);
         let deps = std::mem::take(&mut *lock(&self.deps));
         let memo = memo::encode(self.seed, deps, collected);
         *lock(&self.memo) = memo;
@@ -389,7 +390,7 @@ impl Session {
         let items = get_items(&mut Reader::new(self.buf().get(old.result.clone())?))?;
         let new_cover = match covered {
             true => None,
-            false => cover(&probes, &HashMap::new()),
+            false => cover(&probes, &HashMap::new(), &Listings::default()),
         };
         let cover = new_cover.as_deref().or(old_cover.as_deref());
         let saved = if (settled || stamp.is_none()) && new_cover.is_none() {
@@ -442,11 +443,11 @@ impl Session {
     }
 
     /// Finishes the records [`Session::store`] began.
-    fn finish_stored(&self) {
+    fn finish_stored(&self, listings: &Listings) {
         let stored = std::mem::take(&mut *lock(&self.stored));
         let links = std::mem::take(&mut *lock(&self.links));
         for s in stored {
-            let cover = cover(&s.probes, &links);
+            let cover = cover(&s.probes, &links, listings);
             let rec = record(
                 &s.path,
                 s.context,

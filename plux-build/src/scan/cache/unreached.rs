@@ -41,14 +41,25 @@ pub(crate) struct Seen {
 }
 
 impl Seen {
-    /// Notes a path the result depends on (`dir`: a listed directory, else a file read).
-    pub(crate) fn note(&mut self, path: PathBuf, dir: bool) {
+    /// Notes a file read that the result depends on.
+    pub(crate) fn note(&mut self, path: PathBuf) {
         if self.off {
             return;
         }
         match fs::metadata(&path).ok().as_ref().and_then(Stamp::of) {
-            Some(stamp) if dir => self.dirs.push((path, stamp)),
             Some(stamp) => self.files.push((path, stamp)),
+            None => self.unsettled = true,
+        }
+    }
+
+    /// Notes a listed directory the result depends on, with the stamp taken before its
+    /// listing (`None`: missing or unsettled).
+    pub(crate) fn stamped(&mut self, dir: PathBuf, stamp: Option<Stamp>) {
+        if self.off {
+            return;
+        }
+        match stamp {
+            Some(stamp) => self.dirs.push((dir, stamp)),
             None => self.unsettled = true,
         }
     }
@@ -196,7 +207,8 @@ mod tests {
         let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
         fs::File::open(&watched).unwrap().set_modified(old).unwrap();
         let mut seen = Seen::default();
-        seen.note(watched.clone(), true);
+        let stamp = fs::metadata(&watched).ok().as_ref().and_then(Stamp::of);
+        seen.stamped(watched.clone(), stamp);
         assert!(!seen.unsettled);
         let location = Location {
             file: watched.join("x.rs"),
@@ -216,7 +228,7 @@ mod tests {
         assert_eq!(Cache::new(dir.path().join("cache")).unreached(1, 2), None);
         // A stamp too recent to be trusted: nothing is remembered.
         let mut recent = Seen::default();
-        recent.note(watched.clone(), true);
+        recent.note(watched.join("new.rs"));
         assert!(recent.unsettled);
     }
 }
