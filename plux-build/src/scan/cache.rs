@@ -25,6 +25,10 @@
 //! of the scans (`cargo plux` does it while `cargo metadata` runs). With the `cli` feature the
 //! directory also holds `unreached.memo`: each package's memo of its unreached-files pass,
 //! written once per run (see the `unreached` submodule).
+//!
+//! `cargo plux` keeps one directory per workspace ([`Cache::in_target_dir`]), so that workspaces
+//! sharing a target directory neither read nor rewrite each other's files; [`Cache::tidy`]
+//! removes what killed runs left and what no run used for a week (the `prune` submodule).
 
 use std::collections::HashMap;
 use std::fs;
@@ -33,7 +37,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
 
@@ -44,6 +48,7 @@ use super::tree::{Collected, ModCtx};
 mod ahead;
 mod codec;
 mod memo;
+mod prune;
 mod stamp;
 #[cfg(feature = "cli")]
 mod unreached;
@@ -66,18 +71,29 @@ const FORMAT: u64 = 4;
 /// How old a file's mtime must be for its stat stamp to be trusted next time.
 const SETTLED: Duration = Duration::from_secs(2);
 
-/// Where scan results are cached between runs: a directory, usually
-/// `<target-dir>/plux/scan-cache-v1` ([`Cache::in_target_dir`]).
+/// Where scan results are cached between runs: a directory, usually one per workspace under
+/// `<target-dir>/plux/scan-cache-v1` ([`Cache::in_target_dir`]), so that workspaces sharing a
+/// target directory (`CARGO_TARGET_DIR`) do not read each other's caches.
+///
+/// Call [`Cache::tidy`] at the end of a run: it removes what killed runs left and what no run
+/// used for a week (the rules are in the `prune` module).
 ///
 /// ```
+/// use std::path::Path;
 /// use plux_build::scan::Cache;
 ///
-/// let cache = Cache::in_target_dir(std::path::Path::new("target"));
-/// assert!(cache.dir().ends_with("plux/scan-cache-v1"));
+/// let one = Cache::in_target_dir(Path::new("/shared/target"), Path::new("/work/one"));
+/// let two = Cache::in_target_dir(Path::new("/shared/target"), Path::new("/work/two"));
+/// assert!(one.dir().starts_with("/shared/target/plux/scan-cache-v1"));
+/// assert_ne!(one.dir(), two.dir());
 /// ```
 #[derive(Clone, Debug)]
 pub struct Cache {
     dir: PathBuf,
+    /// `dir` is a workspace's scope under a directory of scopes (see `prune`).
+    scoped: bool,
+    /// The cache files this run used.
+    used: Arc<prune::Used>,
     prefetched: Option<Arc<Prefetched>>,
     /// The memos of the packages' unreached-files passes (one file for the directory).
     #[cfg(feature = "cli")]
@@ -97,15 +113,28 @@ impl Cache {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Self {
             dir: dir.into(),
+            scoped: false,
+            used: Arc::default(),
             prefetched: None,
             #[cfg(feature = "cli")]
             unreached: Arc::default(),
         }
     }
 
-    /// The cache of a cargo target directory: `target_dir/plux/scan-cache-v1`.
-    pub fn in_target_dir(target_dir: &Path) -> Self {
-        Self::new(target_dir.join("plux").join("scan-cache-v1"))
+    /// The cache of the workspace at `workspace_root` in a cargo target directory:
+    /// `target_dir/plux/scan-cache-v1/<scope>`, the scope being 16 hexadecimal digits of a hash
+    /// of the workspace root (its canonical path when it has one).
+    pub fn in_target_dir(target_dir: &Path, workspace_root: &Path) -> Self {
+        let root = fs::canonicalize(workspace_root).unwrap_or_else(|_| workspace_root.to_owned());
+        let scope = xxh3_64(root.as_os_str().as_encoded_bytes());
+        let mut cache = Self::new(
+            target_dir
+                .join("plux")
+                .join("scan-cache-v1")
+                .join(format!("{scope:016x}")),
+        );
+        cache.scoped = true;
+        cache
     }
 
     /// The directory.
@@ -126,16 +155,21 @@ impl Cache {
             .prefetched
             .as_ref()
             .and_then(|p| lock(&p.files).remove(&file));
-        let memo_stale = matches!(ahead, Some(None));
-        let fresh = ahead.flatten().filter(|(memo_seed, _)| *memo_seed == seed);
+        let memo_stale = matches!(ahead, Some((None, _)));
+        let (fresh, ahead_modified) = match ahead {
+            Some((found, modified)) => {
+                (found.filter(|(memo_seed, _)| *memo_seed == seed), modified)
+            }
+            None => (None, None),
+        };
         // A fresh memo needs nothing else from the file.
-        let (buf, header) = match fresh {
-            Some(_) => (Vec::new(), Header::default()),
-            None => crate::fsx::read_regular(&file, MAX_CACHE_BYTES)
+        let (buf, header, modified) = match fresh {
+            Some(_) => (Vec::new(), Header::default(), ahead_modified),
+            None => crate::fsx::read_regular_modified(&file, MAX_CACHE_BYTES)
                 .ok()
-                .and_then(|buf| {
+                .and_then(|(buf, modified)| {
                     let header = Header::parse(&buf)?;
-                    Some((buf, header))
+                    Some((buf, header, modified))
                 })
                 .unwrap_or_default(),
         };
@@ -144,6 +178,8 @@ impl Cache {
             seed,
             header,
             buf,
+            modified,
+            in_use: Arc::clone(&self.used),
             fresh: Mutex::new(fresh.map(|(_, collected)| collected)),
             memo_stale,
             old: OnceLock::new(),
@@ -249,6 +285,10 @@ pub(crate) struct Session {
     /// The loaded file (empty when there was none, or it was not valid) and its layout.
     buf: Vec<u8>,
     header: Header,
+    /// The loaded file's modification time.
+    modified: Option<SystemTime>,
+    /// The cache's record of the files this run used.
+    in_use: Arc<prune::Used>,
     /// What the memo held if it was found fresh ahead of time ([`Cache::read_ahead`]), or
     /// whether it was found stale then.
     fresh: Mutex<Option<Collected>>,
@@ -472,6 +512,7 @@ impl Session {
     /// changed. Errors are ignored: the next scan rebuilds what could not be written.
     pub(crate) fn save(&self) {
         if self.memo_hit.load(Ordering::Relaxed) {
+            self.in_use.note(&self.file, self.modified);
             return;
         }
         let memo = std::mem::take(&mut *lock(&self.memo));
@@ -481,8 +522,10 @@ impl Session {
             && used.len() as u64 == self.header.count
             && !self.buf.is_empty();
         if same_records && memo.as_deref().unwrap_or_default() == old_memo {
+            self.in_use.note(&self.file, self.modified);
             return;
         }
+        self.in_use.note(&self.file, None);
         used.sort_by(|a, b| a.0.cmp(&b.0));
         used.dedup_by(|a, b| a.0 == b.0);
         let mut w = Writer::default();

@@ -119,10 +119,11 @@ fn cache_files_replaced_by_a_fifo_or_a_link_to_dev_zero_are_ignored_and_rebuilt(
     let project = Project::fixture("cli-types");
     let first = bounded(project.plux(["discover"]));
     assert_code(&first, 0);
+    // (One directory per workspace under it.)
     let cache = project.join("target/plux/scan-cache-v1");
-    let files: Vec<_> = std::fs::read_dir(&cache)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let files: Vec<_> = walkdir::WalkDir::new(&cache)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
         .filter(|p| p.extension().is_some_and(|e| e == "bin"))
         .collect();
     assert!(!files.is_empty(), "no cache files in {}", cache.display());

@@ -17,11 +17,12 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::time::SystemTime;
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use super::codec::{Reader, Writer, get_location, put_location};
-use super::{Cache, Stamp, build_id, lock};
+use super::{Cache, MAX_CACHE_BYTES, Stamp, build_id, lock};
 use crate::model::Location;
 
 const MAGIC: &[u8; 8] = b"PLUXUNRE";
@@ -68,17 +69,25 @@ impl Seen {
 /// The memos of one cache directory: those read from its file, and those this run used.
 #[derive(Debug, Default)]
 pub(crate) struct Memos {
-    /// Package name hash → the encoded memo (key, stamps, result).
-    loaded: OnceLock<HashMap<u128, Vec<u8>>>,
+    /// Package name hash → the encoded memo (key, stamps, result), and the file's modification
+    /// time.
+    loaded: OnceLock<Loaded>,
     used: Mutex<HashMap<u128, Vec<u8>>>,
     changed: AtomicBool,
 }
+
+/// The memos of a file (package name hash → encoded memo), and its modification time.
+type Loaded = (HashMap<u128, Vec<u8>>, Option<SystemTime>);
 
 /// A found file's first mention of plugins, and the crate root its warning names.
 pub(crate) type Found = Vec<(Location, PathBuf)>;
 
 impl Cache {
     fn memos(&self) -> &HashMap<u128, Vec<u8>> {
+        &self.loaded().0
+    }
+
+    fn loaded(&self) -> &Loaded {
         self.unreached
             .loaded
             .get_or_init(|| read(&self.dir().join(FILE)).unwrap_or_default())
@@ -136,9 +145,14 @@ impl Cache {
         let used = lock(&self.unreached.used);
         let same =
             !self.unreached.changed.load(Ordering::Relaxed) && used.len() == self.memos().len();
+        let file = self.dir().join(FILE);
         if same || (used.is_empty() && self.memos().is_empty()) {
+            if !self.memos().is_empty() {
+                self.used.note(&file, self.loaded().1);
+            }
             return;
         }
+        self.used.note(&file, None);
         let mut names: Vec<&u128> = used.keys().collect();
         names.sort();
         let mut w = Writer::default();
@@ -153,15 +167,16 @@ impl Cache {
         let _ = fs::create_dir_all(self.dir()).and_then(|()| {
             let mut tmp = crate::tmp::NamedTempFile::new_in(self.dir())?;
             tmp.write_all(&w.buf)?;
-            tmp.persist(self.dir().join(FILE)).map_err(|e| e.error)?;
+            tmp.persist(&file).map_err(|e| e.error)?;
             Ok(())
         });
     }
 }
 
-/// The memos of a valid file of this build.
-fn read(file: &std::path::Path) -> Option<HashMap<u128, Vec<u8>>> {
-    let buf = fs::read(file).ok()?;
+/// The memos of a valid file of this build, and its modification time. Only a regular file of
+/// at most `MAX_CACHE_BYTES` is read (a FIFO would block).
+fn read(file: &std::path::Path) -> Option<Loaded> {
+    let (buf, modified) = crate::fsx::read_regular_modified(file, MAX_CACHE_BYTES).ok()?;
     let (body, sum) = buf.split_at_checked(buf.len().checked_sub(8)?)?;
     if xxh3_64(body).to_le_bytes() != sum {
         return None;
@@ -175,7 +190,7 @@ fn read(file: &std::path::Path) -> Option<HashMap<u128, Vec<u8>>> {
         let len = r.len()?;
         Some((name, r.take(len)?.to_vec()))
     })?;
-    (r.pos == body.len()).then(|| memos.into_iter().collect())
+    (r.pos == body.len()).then(|| (memos.into_iter().collect(), modified))
 }
 
 /// The name and key of a package's memo: a hash of `head` (the targets and options), and one
@@ -230,5 +245,21 @@ mod tests {
         let mut recent = Seen::default();
         recent.note(watched.join("new.rs"));
         assert!(recent.unsettled);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_as_the_memo_file_is_ignored_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(dir.path().join(FILE))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let cache = Cache::new(dir.path());
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || send.send(cache.unreached(1, 2)).unwrap());
+        let found = receive.recv_timeout(std::time::Duration::from_secs(20));
+        assert_eq!(found, Ok(None), "reading the memo file blocked");
     }
 }
