@@ -444,7 +444,8 @@ pub struct DiscoverOptions {
     pub options: Options,
     /// `--path DIR`: scan this directory instead of the selected packages.
     pub path: Option<PathBuf>,
-    /// The crate name values start with under `--path` (default: the directory's name).
+    /// The crate name values start with under `--path` (default: the directory's name): an
+    /// identifier, raw ones allowed (anything else is [`Error::Config`]).
     pub crate_name: Option<String>,
 }
 
@@ -479,7 +480,16 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Index, Vec<Diagnostic>)> {
         )));
     }
     let crate_name = match &options.crate_name {
-        Some(name) => name.clone(),
+        Some(name) => {
+            // It starts every value printed: Rust path text only.
+            crate::validate::validate_identifier(name).map_err(|e| {
+                Error::Config(format!(
+                    "`--crate-name`: {e}; pass the crate name as Rust paths spell it (`-` as \
+                     `_`, a keyword as a raw identifier such as `r#type`)"
+                ))
+            })?;
+            name.clone()
+        }
         None => default_crate_name(dir)?,
     };
     let scan_options = scan_options(&Config::default(), &options.options)?;

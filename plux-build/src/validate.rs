@@ -230,6 +230,32 @@ pub fn validate_crate_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// Checks one segment of a value's path, as [`validate_value`] does: an identifier (a raw one
+/// such as `r#type` allowed, a keyword not).
+///
+/// ```
+/// use plux_build::validate::validate_identifier;
+///
+/// assert!(validate_identifier("my_protos").is_ok());
+/// assert!(validate_identifier("r#type").is_ok());
+/// assert_eq!(
+///     validate_identifier("a::b").unwrap_err(),
+///     "`a::b` is not a Rust identifier"
+/// );
+/// assert!(validate_identifier("type").is_err());
+/// assert!(validate_identifier("my-protos").is_err());
+/// ```
+pub fn validate_identifier(segment: &str) -> Result<(), String> {
+    if is_identifier(segment) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a Rust identifier",
+            segment.escape_debug()
+        ))
+    }
+}
+
 /// One path segment: an identifier (raw allowed), not a keyword, no whitespace or comments.
 fn is_identifier(segment: &str) -> bool {
     let plain = segment.strip_prefix("r#").unwrap_or(segment);

@@ -150,6 +150,53 @@ fn discover_path_scans_a_directory_of_loose_files() {
 }
 
 #[test]
+fn discover_crate_name_must_be_an_identifier() {
+    let project = Project::empty();
+    project.write(
+        "plugins/dns.rs",
+        "#[plugin(namespace = \"protos\")]\npub fn dns() {}\n",
+    );
+    let discover = |name: &str| {
+        run(
+            &project,
+            &["discover", "--path", "plugins", "--crate-name", name],
+        )
+    };
+    // A raw identifier is one: values start with it.
+    let output = discover("r#type");
+    assert_code(&output, 0);
+    assert!(
+        stdout(&output).contains("\"dns=r#type::dns::dns [fn]\""),
+        "{}",
+        stdout(&output)
+    );
+    // Anything else was printed into the values as it was given.
+    for name in [
+        "x::y; fn evil() {}",
+        "my-protos",
+        "type",
+        "",
+        "a\u{202e}b",
+        "a\nb",
+    ] {
+        let output = discover(name);
+        assert_code(&output, 2);
+        assert_eq!(stdout(&output), "", "{name:?}");
+        let expected = format!(
+            "error: invalid configuration: `--crate-name`: `{}` is not a Rust identifier; pass \
+             the crate name as Rust paths spell it (`-` as `_`, a keyword as a raw identifier \
+             such as `r#type`)",
+            name.escape_debug()
+        );
+        assert!(
+            stderr(&output).starts_with(&expected),
+            "{name:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
 fn package_selection_follows_cargo() {
     let project = Project::fixture("service-specs");
     let services = run(&project, &["discover", "-p", "ls-services"]);
