@@ -67,7 +67,7 @@ const MAGIC: &[u8; 8] = b"PLUXSCAN";
 pub(crate) const MAX_CACHE_BYTES: u64 = 1 << 30;
 
 /// The record layout; bump on any change to what is stored or how results are computed.
-const FORMAT: u64 = 4;
+const FORMAT: u64 = 5;
 /// How old a file's mtime must be for its stat stamp to be trusted next time.
 const SETTLED: Duration = Duration::from_secs(2);
 

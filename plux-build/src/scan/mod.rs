@@ -125,6 +125,7 @@ mod cache;
 mod cfg;
 mod consts;
 mod filter;
+mod interface;
 mod items;
 mod lex;
 mod listing;
@@ -153,6 +154,7 @@ use crate::error::{Error, Result};
 use crate::model::Declaration;
 
 pub use cache::Cache;
+pub use interface::mixed_interfaces;
 pub(crate) use listing::Listings;
 #[cfg(feature = "cli")]
 pub use unreached::unreached;
@@ -467,6 +469,7 @@ pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
 ///     kind: Kind::Spec,
 ///     cfg: Vec::new(),
 ///     cfg_module: None,
+///     interface: None,
 ///     location: Location { file: PathBuf::from(file), line: 1, column: 1 },
 /// };
 /// let found = plux_build::scan::duplicates(&[decl("a.rs", "a::S3"), decl("b.rs", "b::S3")]);
