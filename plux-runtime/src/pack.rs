@@ -177,7 +177,7 @@ impl Pack {
     pub fn plugins(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.index
             .iter()
-            .map(|e| (e.namespace.as_str(), e.name.as_str(), e.value.as_str()))
+            .map(|e| (e.namespace(), e.name(), e.value()))
     }
 
     /// Whether the library is loaded (successfully or not).
@@ -283,8 +283,8 @@ impl PackEntry {
     /// The library's entry for this plugin (loading the library on first use).
     pub(crate) fn resolve(&self) -> Result<Resolved, String> {
         let loaded = self.pack.library().map_err(|e| e.to_string())?;
-        let entries = loaded.registry.namespace(&self.listed.namespace);
-        match entries.iter().find(|e| e.name() == self.listed.name) {
+        let entries = loaded.registry.namespace(self.listed.namespace());
+        match entries.iter().find(|e| e.name() == self.listed.name()) {
             Some(entry) => Ok(Resolved {
                 entry: *entry,
                 boundary: Boundary::Pack(loaded.catch),
@@ -299,7 +299,7 @@ impl PackEntry {
                 "pack `{}` (`{}`): its library does not export `{}`",
                 self.pack.name(),
                 self.pack.dir().display(),
-                self.listed.value
+                self.listed.value()
             )),
         }
     }
@@ -428,9 +428,9 @@ impl PackFinder {
         for pack in &self.packs {
             for entry in pack.entries() {
                 entries.push(PluginEntry::packed(
-                    &entry.listed.namespace,
-                    &entry.listed.name,
-                    &entry.listed.value,
+                    entry.listed.namespace(),
+                    entry.listed.name(),
+                    entry.listed.value(),
                     entry,
                 ));
             }

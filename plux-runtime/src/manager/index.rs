@@ -39,15 +39,22 @@ impl<P: ?Sized + 'static> Index<P> {
         if entries.is_empty() {
             suggest(namespace, finder);
         }
+        // A finder may return more than asked for (Python plux's finders do); skip quietly.
+        let mut entries: Vec<PluginEntry> = entries
+            .into_iter()
+            .filter(|e| e.namespace() == namespace)
+            .collect();
+        // In name order (a registry is; a composite of finders is not): the entries are sorted,
+        // which is cheaper than sorting the containers. Stable: of two entries with one name,
+        // the finder's first comes first.
+        if !entries.is_sorted_by(|a, b| a.name() <= b.name()) {
+            entries.sort_by_key(PluginEntry::name);
+        }
         let mut index = Self {
             containers: Vec::with_capacity(entries.len()),
             unresolved: Vec::new(),
         };
         for entry in entries {
-            // A finder may return more than asked for (Python plux's finders do); skip quietly.
-            if entry.namespace() != namespace {
-                continue;
-            }
             if !entry.is_compiled_in() {
                 // A pack's plugin: listed now, resolved (its library loaded) on first use.
                 index.containers.push(Container::deferred(entry));
@@ -58,14 +65,13 @@ impl<P: ?Sized + 'static> Index<P> {
                 Err(error) => index.unresolve(entry, error),
             }
         }
-        // Registries are sorted and free of duplicates already: one pass checks both. Otherwise
-        // a stable sort keeps the finder's first of duplicates, and the others are reported.
-        let sorted_unique = index
+        // The containers are in name order; a duplicate name (of a resolved plugin) keeps the
+        // finder's first, and the others are reported.
+        let unique = index
             .containers
             .windows(2)
             .all(|w| w[0].entry.name() < w[1].entry.name());
-        if !sorted_unique {
-            index.containers.sort_by_key(|c| c.entry.name());
+        if !unique {
             let containers = std::mem::take(&mut index.containers);
             for container in containers {
                 match index.containers.last() {

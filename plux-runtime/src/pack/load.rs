@@ -205,13 +205,20 @@ fn check_index(registry: &Registry, index: &[IndexEntry]) -> Result<(), String> 
         .collect();
     let listed: BTreeSet<(&str, &str, &str)> = index
         .iter()
-        .map(|e| (e.namespace.as_str(), e.name.as_str(), e.value.as_str()))
+        .map(|e| (e.namespace(), e.name(), e.value()))
         .collect();
     let missing: Vec<String> = index
         .iter()
         .filter(|e| !e.gated)
-        .filter(|e| !exported.contains(&(e.namespace.as_str(), e.name.as_str(), e.value.as_str())))
-        .map(|e| format!("`{}:{}={}`", e.namespace, e.name.escape_debug(), e.value))
+        .filter(|e| !exported.contains(&(e.namespace(), e.name(), e.value())))
+        .map(|e| {
+            format!(
+                "`{}:{}={}`",
+                e.namespace(),
+                e.name().escape_debug(),
+                e.value()
+            )
+        })
         .collect();
     let extra: Vec<String> = exported
         .iter()

@@ -148,14 +148,32 @@ pub fn library_hash(path: &Path) -> io::Result<String> {
     Ok(format!("xxh3-128:{:032x}", hasher.digest128()))
 }
 
-/// One entry of a pack's `plux.json`.
+/// One entry of a pack's `plux.json`: its namespace (shared by the namespace's entries) and its
+/// text, `name=value [extras]`, kept whole (one allocation per entry).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct IndexEntry {
-    pub(crate) namespace: String,
-    pub(crate) name: String,
-    pub(crate) value: String,
-    /// Whether the entry carries a `cfg(..)` extra: it may be compiled out of the library.
+    namespace: std::sync::Arc<str>,
+    text: String,
+    /// Where the name ends (the `=`), and where the value ends.
+    name_end: usize,
+    value_end: usize,
+    /// Whether the entry carries a `cfg(..)` or `macro(..)` extra: it may be compiled out of
+    /// the library.
     pub(crate) gated: bool,
+}
+
+impl IndexEntry {
+    pub(crate) fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.text[..self.name_end]
+    }
+
+    pub(crate) fn value(&self) -> &str {
+        &self.text[self.name_end + 1..self.value_end]
+    }
 }
 
 /// Reads `dir/plux.json`: namespace → `"name=value"` or `"name=value [extra, ..]"` strings.
@@ -171,6 +189,7 @@ pub(crate) fn read_index(dir: &Path) -> Result<Vec<IndexEntry>, String> {
     })?;
     let mut entries = Vec::new();
     for (namespace, items) in index {
+        let shared: std::sync::Arc<str> = std::sync::Arc::from(namespace.as_str());
         if namespace.is_empty() || namespace.chars().any(char::is_control) {
             return Err(format!(
                 "`{}` has an invalid namespace `{}`",
@@ -198,13 +217,16 @@ pub(crate) fn read_index(dir: &Path) -> Result<Vec<IndexEntry>, String> {
             if name.is_empty() || name.chars().any(char::is_control) || !is_path(value) {
                 return Err(bad());
             }
+            let gated = extras
+                .split(", ")
+                .any(|e| e.starts_with("cfg(") || e.starts_with("macro("));
+            let (name_end, value_end) = (name.len(), name.len() + 1 + value.len());
             entries.push(IndexEntry {
-                namespace: namespace.clone(),
-                name: name.to_owned(),
-                value: value.to_owned(),
-                gated: extras
-                    .split(", ")
-                    .any(|e| e.starts_with("cfg(") || e.starts_with("macro(")),
+                namespace: shared.clone(),
+                text: item,
+                name_end,
+                value_end,
+                gated,
             });
         }
     }
@@ -286,14 +308,7 @@ mod tests {
         let entries = read_index(&dir).unwrap();
         let short: Vec<_> = entries
             .iter()
-            .map(|e| {
-                (
-                    e.namespace.as_str(),
-                    e.name.as_str(),
-                    e.value.as_str(),
-                    e.gated,
-                )
-            })
+            .map(|e| (e.namespace(), e.name(), e.value(), e.gated))
             .collect();
         assert_eq!(
             short,
