@@ -149,7 +149,9 @@ fn cut_path(path: &mut syn::Path) {
 }
 
 /// A warning for each namespace whose plugins in `decls` state different interfaces (compared
-/// by [`key`]; plugins whose interface the source does not state are left out). It is located
+/// by the last segment of every path, with its generic arguments, without lifetimes: `dyn
+/// crate::api::Service` is `dyn Service`; plugins whose [`Declaration::interface`] the source
+/// does not state are left out). It is located
 /// at the first plugin (by location) of an interface other than the one most of them state,
 /// and notes every plugin with its interface and place. A warning, not an error: different
 /// traits in one namespace can be on purpose (managers of several interfaces).
