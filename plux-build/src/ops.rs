@@ -358,11 +358,10 @@ pub fn entrypoints_crashing(
     }
     // A namespace whose plugins declare different interfaces (a spec or impl for another
     // trait): each manager loads only those of its own.
-    let declared: Vec<Declaration> = scans
+    let declared = scans
         .iter()
-        .flat_map(|scan| scan.lib.iter().chain(&scan.bins).cloned())
-        .collect();
-    diagnostics.extend(scan::mixed_interfaces(&declared));
+        .flat_map(|scan| scan.lib.iter().chain(&scan.bins));
+    diagnostics.extend(scan::mixed_interfaces(declared));
     let diagnostics = fail_on_errors(diagnostics)?;
 
     // registry files (codegen::plan_registries): each selected host's committed registry.

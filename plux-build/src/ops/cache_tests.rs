@@ -187,7 +187,11 @@ fn a_run_removes_temporary_files_killed_runs_left_in_its_cache() {
     let (dir, options) = workspace();
     settle(dir.path());
     let cache_dir = scan_cache_dir(&options);
-    // A killed run's temporary file (an hour old) and one a running run is writing.
+    // A run killed before it renamed its files into place: the cache files are not there, its
+    // temporary file (an hour old) is; and one a running run is writing.
+    for (path, ..) in cache_files(&cache_dir) {
+        fs::remove_file(path).unwrap();
+    }
     let (dead, live) = (cache_dir.join(".tmpdead01"), cache_dir.join(".tmplive01"));
     fs::write(&dead, b"partial").unwrap();
     fs::write(&live, b"partial").unwrap();

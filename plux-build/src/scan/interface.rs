@@ -180,23 +180,33 @@ fn cut_path(path: &mut syn::Path) {
 /// assert_eq!(warnings[0].location.as_ref().unwrap().line, 3);
 /// assert_eq!(warnings[0].notes.len(), 3);
 /// ```
-pub fn mixed_interfaces(decls: &[Declaration]) -> Vec<Diagnostic> {
+pub fn mixed_interfaces<'a>(decls: impl IntoIterator<Item = &'a Declaration>) -> Vec<Diagnostic> {
     let mut by_namespace: BTreeMap<&str, Vec<Stated<'_>>> = BTreeMap::new();
     for decl in decls {
         if let Some(interface) = &decl.interface {
-            let key = key(interface);
             by_namespace
                 .entry(&decl.namespace)
                 .or_default()
                 .push(Stated {
                     decl,
                     interface,
-                    key,
+                    key: String::new(),
                 });
         }
     }
     let mut out = Vec::new();
     for (namespace, mut found) in by_namespace {
+        // One text for all (the common case): nothing to parse.
+        if found.iter().all(|s| s.interface == found[0].interface) {
+            continue;
+        }
+        let mut keys: BTreeMap<&str, String> = BTreeMap::new();
+        for stated in &mut found {
+            stated.key = keys
+                .entry(stated.interface)
+                .or_insert_with(|| key(stated.interface))
+                .clone();
+        }
         found.sort_by(|a, b| {
             (&a.decl.location, &a.decl.name).cmp(&(&b.decl.location, &b.decl.name))
         });

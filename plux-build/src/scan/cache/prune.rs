@@ -5,9 +5,11 @@
 //! The rules:
 //!
 //! - **Temporary files** (`.tmp…`) in the run's cache directory whose last write is more than
-//!   [`LEFTOVER`] ago are removed: a run writes a cache file in one go and renames it at once,
-//!   so such a file is what a killed run left (removing a live run's file would only cost it
-//!   that cache write, whose errors are ignored).
+//!   [`LEFTOVER`] ago are removed by a run that wrote to the directory (a killed run leaves its
+//!   cache unwritten, so the next run writes), and by the daily pruning: a run writes a cache
+//!   file in one go and renames it at once, so such a file is what a killed run left (removing
+//!   a live run's file would only cost it that cache write, whose errors are ignored). A run
+//!   that wrote nothing lists nothing: a warm run costs one `stat` here.
 //! - **Use** is a file's modification time: a cache file a run used without rewriting it is
 //!   touched when it was last written more than [`REFRESH`] ago.
 //! - **Pruning**, at most once per [`REFRESH`] per cache directory (the mtime of its `pruned`
@@ -91,11 +93,15 @@ impl Cache {
                 let _ = crate::fsx::touch(file);
             }
         }
+        let wrote = used.values().any(Option::is_none);
+        let marker = self.dir.join(PRUNED);
+        let prune = modified(&marker).is_none_or(|m| older(m, now, REFRESH));
+        if !(wrote || prune) {
+            return;
+        }
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return;
         };
-        let marker = self.dir.join(PRUNED);
-        let prune = modified(&marker).is_none_or(|m| older(m, now, REFRESH));
         if prune {
             // Written first: a run starting now need not prune too.
             let _ = fs::write(&marker, b"");
@@ -189,9 +195,14 @@ mod tests {
         file(&cache.dir().join(".tmpkilled"), 2 * MINUTE);
         file(&cache.dir().join(".tmplive"), Duration::ZERO);
         file(&cache.dir().join(PRUNED), Duration::ZERO);
+        // A run that wrote nothing does not look.
         cache.tidy();
-        // Every run removes them, pruning or not.
-        assert_eq!(names(cache.dir()), [".tmplive", PRUNED]);
+        assert_eq!(names(cache.dir()), [".tmpkilled", ".tmplive", PRUNED]);
+        // One that wrote removes them, pruning or not.
+        file(&cache.dir().join("new.bin"), Duration::ZERO);
+        cache.used.note(&cache.dir().join("new.bin"), None);
+        cache.tidy();
+        assert_eq!(names(cache.dir()), [".tmplive", "new.bin", PRUNED]);
     }
 
     #[test]
