@@ -12,15 +12,9 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-25}
 WS=$PWD/bench/work/scan-ws
 : "${BEFORE:?set BEFORE to the cargo-plux build to compare with}"
-if [[ ! -f $WS/.generated-v1 ]]; then
-    rm -rf "$WS"
-    python3 bench/gen_workspace.py "$WS"
-    touch "$WS/.generated-v1"
-fi
-if [[ -z ${PLUX:-} ]]; then
-    cargo build --release --quiet -p cargo-plux
-    PLUX=$PWD/target/release/cargo-plux
-fi
+source bench/common.sh
+generated_workspace "$WS"
+release_plux
 times=$(mktemp)
 trap 'rm -f "$times"' EXIT
 now_us() { echo $(( $(date +%s%N) / 1000 )); }

@@ -18,11 +18,8 @@ BIG=bench/work/scan-ws
 SMALL=$PWD/bench/work/small-ws
 SHARED=$PWD/bench/work/shared-target
 
-if [[ ! -f $BIG/.generated-v1 ]]; then
-    rm -rf "$BIG"
-    python3 bench/gen_workspace.py "$BIG"
-    touch "$BIG/.generated-v1"
-fi
+source bench/common.sh
+generated_workspace "$BIG"
 for ((c = 2; c <= COPIES; c++)); do
     [[ -f $BIG-$c/.generated-v1 ]] || { rm -rf "$BIG-$c"; cp -r "$BIG" "$BIG-$c"; rm -rf "$BIG-$c/target"; }
 done
@@ -32,10 +29,7 @@ if [[ ! -f $SMALL/src/lib.rs ]]; then
     printf 'pub static ONE: PluginSpec<dyn Service> = PluginSpec::new("small.services", "one", make);\n' \
         > "$SMALL/src/lib.rs"
 fi
-if [[ -z ${PLUX:-} ]]; then
-    cargo build --release --quiet -p cargo-plux
-    PLUX=$PWD/target/release/cargo-plux
-fi
+release_plux
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
