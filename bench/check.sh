@@ -27,16 +27,10 @@ RUNS=${RUNS:-5}
 GEN=bench/work/scan-ws
 command -v rg >/dev/null || { echo "rg missing: cargo install ripgrep" >&2; exit 1; }
 
-if [[ ! -f $GEN/.generated-v1 ]]; then
-    rm -rf "$GEN"
-    python3 bench/gen_workspace.py "$GEN"
-    touch "$GEN/.generated-v1"
-fi
+source bench/common.sh
+generated_workspace "$GEN"
 # PLUX=path/to/cargo-plux measures another build (say, of an earlier commit) the same way.
-if [[ -z ${PLUX:-} ]]; then
-    cargo build --release --quiet -p cargo-plux
-    PLUX=$PWD/target/release/cargo-plux
-fi
+release_plux
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 now_us() { echo $(( $(date +%s%N) / 1000 )); }

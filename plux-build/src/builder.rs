@@ -155,10 +155,12 @@ impl Builder {
         // A build script may write only into `OUT_DIR`, so its scan cache lives there.
         let cache = Cache::new(out_dir.join("plux").join("scan-cache-v1"));
         let collected = if self.pack {
-            collect_own(&metadata, host, Some(&cache))?
+            collect_own(&metadata, host, Some(&cache))
         } else {
-            collect(&metadata, host, Members::Scan, Some(&cache))?
+            collect(&metadata, host, Members::Scan, Some(&cache))
         };
+        cache.tidy();
+        let collected = collected?;
         let source = collected.render()?;
         let file = if self.pack { "pack.rs" } else { "registry.rs" };
         let registry = out_dir.join("plux").join(file);

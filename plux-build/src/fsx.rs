@@ -3,6 +3,7 @@
 use std::fs::{self, File};
 use std::io::{self, ErrorKind, Read};
 use std::path::Path;
+use std::time::SystemTime;
 
 /// The error of a path that is not a regular file.
 pub(crate) fn not_regular() -> io::Error {
@@ -16,6 +17,14 @@ pub(crate) fn not_regular() -> io::Error {
 /// larger than `cap` is refused ([`ErrorKind::FileTooLarge`]) without being read, also when it
 /// grows while being read.
 pub(crate) fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    read_regular_modified(path, cap).map(|(bytes, _)| bytes)
+}
+
+/// [`read_regular`], with the file's modification time (from the opened handle).
+pub(crate) fn read_regular_modified(
+    path: &Path,
+    cap: u64,
+) -> io::Result<(Vec<u8>, Option<SystemTime>)> {
     if !fs::metadata(path)?.is_file() {
         return Err(not_regular());
     }
@@ -38,7 +47,20 @@ pub(crate) fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     if bytes.len() as u64 > cap {
         return Err(too_large());
     }
-    Ok(bytes)
+    Ok((bytes, meta.modified().ok()))
+}
+
+/// Sets the modification time of the regular file at `path` to now (a symlink or anything
+/// else is left alone; opening a FIFO would block).
+pub(crate) fn touch(path: &Path) -> io::Result<()> {
+    if !fs::symlink_metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let file = File::options().write(true).open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    file.set_modified(SystemTime::now())
 }
 
 #[cfg(all(test, unix))]

@@ -55,6 +55,12 @@ pub struct Declaration {
     /// `#[cfg(feature = "debug")] pub mod debug`); `None` when they are on the item itself or
     /// there are none. Gates on two levels of one path are a scan error.
     pub cfg_module: Option<String>,
+    /// The interface the declaration states, as written: the argument of a spec's
+    /// `PluginSpec<..>` type (`dyn ServicePlugin`), `dyn Trait` of a type plugin's impl,
+    /// `FunctionPlugin<fn(..) -> R>` of a function plugin's signature; `None` when the source
+    /// does not say (a spec whose type is an alias). See
+    /// [`scan::mixed_interfaces`](crate::scan::mixed_interfaces).
+    pub interface: Option<String>,
     /// Where the declaration is (the attribute, or the static's name).
     pub location: Location,
 }

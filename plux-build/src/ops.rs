@@ -94,6 +94,8 @@ fn scan_package_in(
     };
     let mut targets = Vec::new();
     let mut scans = Vec::new();
+    // One listing per directory for the targets' module-file probes and the unreached pass.
+    let listings = Arc::new(scan::Listings::new(cache.is_some()));
     for target in &package.targets {
         let crate_target = CrateTarget {
             crate_name: target.crate_name.clone(),
@@ -105,10 +107,7 @@ fn scan_package_in(
             root: target.root.clone(),
             package_root: package.root.clone(),
         };
-        let found = match cache {
-            Some(cache) => scan::scan_target_cached(&crate_target, &scan_options, cache)?,
-            None => scan::scan_target(&crate_target, &scan_options)?,
-        };
+        let found = scan::scan_target_listed(&crate_target, &scan_options, cache, &listings)?;
         targets.push(crate_target);
         scans.push(found);
     }
@@ -119,6 +118,7 @@ fn scan_package_in(
         &scan_options,
         &all,
         cache,
+        &listings,
     )?);
     for (target, found) in package.targets.iter().zip(scans) {
         if target.is_lib {
@@ -143,15 +143,15 @@ fn scan_package_in(
 /// Loads the workspace and scans every selected package (in parallel; results in cargo's
 /// order). Warnings of the workspace (config) come first in the returned diagnostics.
 ///
-/// Per-file results are cached in `<target-dir>/plux/scan-cache-v1` ([`scan::Cache`]); the
-/// cache only saves time, it never changes what is found.
+/// Per-file results are cached in `<target-dir>/plux/scan-cache-v1/<workspace scope>`
+/// ([`scan::Cache`]), tidied at the end; the cache only saves time, it never changes what is
+/// found.
 pub fn scan_workspace(options: &Options) -> Result<(Workspace, Vec<PackageScan>)> {
     // Reading the scan cache and checking what it depends on takes about as long as
     // `cargo metadata`, and needs only the target directory: where it most likely is. It is
     // read on the cores `cargo metadata` leaves free (on two cores, one thread: a second one
     // would only slow `cargo metadata` down), then on this thread too.
-    let ahead = likely_target_dir(&options.selection)
-        .map(|dir| Arc::new(scan::Cache::in_target_dir(&dir).read_ahead()));
+    let ahead = likely_cache(&options.selection).map(|cache| Arc::new(cache.read_ahead()));
     let spare = scan::scan_threads().saturating_sub(1).max(1);
     let readers: Vec<_> = ahead
         .iter()
@@ -166,7 +166,7 @@ pub fn scan_workspace(options: &Options) -> Result<(Workspace, Vec<PackageScan>)
         })
         .collect();
     let workspace = Workspace::load(&options.selection)?;
-    let mut cache = scan::Cache::in_target_dir(&workspace.target_dir);
+    let mut cache = scan::Cache::in_target_dir(&workspace.target_dir, &workspace.root);
     if let Some(ahead) = ahead {
         ahead.work();
         let joined = readers.into_iter().all(|reader| reader.join().is_ok());
@@ -182,30 +182,47 @@ pub fn scan_workspace(options: &Options) -> Result<(Workspace, Vec<PackageScan>)
             .collect::<Result<Vec<_>>>()
     })?;
     cache.save_unreached();
+    cache.tidy();
     Ok((workspace, scans))
 }
 
-/// The target directory `cargo metadata` will most likely report, found without it: cargo's
-/// environment variables, else the nearest `target` directory above the manifest that holds a
-/// scan cache. A wrong guess only loses time ([`scan::Cache::with`] checks it).
-fn likely_target_dir(selection: &Selection) -> Option<PathBuf> {
+/// The scan cache `cargo metadata` will most likely lead to, found without it: the target
+/// directory from cargo's environment variables, else the nearest `target` directory above the
+/// manifest that holds a scan cache, and the workspace root as cargo finds it (the nearest
+/// manifest at or above the selected one with a `[workspace]` table, else the selected
+/// package). A wrong guess only loses time ([`scan::Cache::with`] checks it).
+fn likely_cache(selection: &Selection) -> Option<scan::Cache> {
     let cwd = std::env::current_dir().ok()?;
-    let configured =
-        std::env::var_os("CARGO_TARGET_DIR").or_else(|| std::env::var_os("CARGO_BUILD_TARGET_DIR"));
-    if let Some(dir) = configured {
-        return Some(cwd.join(dir));
-    }
     let manifest = cwd.join(
         selection
             .manifest_path
             .as_deref()
             .unwrap_or("Cargo.toml".as_ref()),
     );
+    let package = manifest.parent()?;
+    let root = package
+        .ancestors()
+        .find(|dir| declares_workspace(&dir.join("Cargo.toml")))
+        .unwrap_or(package);
+    let configured =
+        std::env::var_os("CARGO_TARGET_DIR").or_else(|| std::env::var_os("CARGO_BUILD_TARGET_DIR"));
+    if let Some(dir) = configured {
+        return Some(scan::Cache::in_target_dir(&cwd.join(dir), root));
+    }
     manifest
         .ancestors()
         .skip(1)
-        .map(|dir| dir.join("target"))
-        .find(|dir| scan::Cache::in_target_dir(dir).dir().is_dir())
+        .map(|dir| scan::Cache::in_target_dir(&dir.join("target"), root))
+        .find(|cache| cache.dir().is_dir())
+}
+
+/// Whether the manifest at `path` has a `[workspace]` table (read as text, as a guess).
+fn declares_workspace(path: &Path) -> bool {
+    crate::fsx::read_regular(path, 16 << 20).is_ok_and(|text| {
+        text.split(|b| *b == b'\n')
+            .map(<[u8]>::trim_ascii)
+            .any(|line| line.starts_with(b"[workspace]") || line.starts_with(b"[workspace."))
+    })
 }
 
 fn fail_on_errors(diagnostics: Vec<Diagnostic>) -> Result<Vec<Diagnostic>> {
@@ -339,6 +356,12 @@ pub fn entrypoints_crashing(
             planned.push((path, index.render()));
         }
     }
+    // A namespace whose plugins declare different interfaces (a spec or impl for another
+    // trait): each manager loads only those of its own.
+    let declared = scans
+        .iter()
+        .flat_map(|scan| scan.lib.iter().chain(&scan.bins));
+    diagnostics.extend(scan::mixed_interfaces(declared));
     let diagnostics = fail_on_errors(diagnostics)?;
 
     // registry files (codegen::plan_registries): each selected host's committed registry.
@@ -427,7 +450,8 @@ pub struct DiscoverOptions {
     pub options: Options,
     /// `--path DIR`: scan this directory instead of the selected packages.
     pub path: Option<PathBuf>,
-    /// The crate name values start with under `--path` (default: the directory's name).
+    /// The crate name values start with under `--path` (default: the directory's name): an
+    /// identifier, raw ones allowed (anything else is [`Error::Config`]).
     pub crate_name: Option<String>,
 }
 
@@ -462,7 +486,16 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Index, Vec<Diagnostic>)> {
         )));
     }
     let crate_name = match &options.crate_name {
-        Some(name) => name.clone(),
+        Some(name) => {
+            // It starts every value printed: Rust path text only.
+            crate::validate::validate_identifier(name).map_err(|e| {
+                Error::Config(format!(
+                    "`--crate-name`: {e}; pass the crate name as Rust paths spell it (`-` as \
+                     `_`, a keyword as a raw identifier such as `r#type`)"
+                ))
+            })?;
+            name.clone()
+        }
         None => default_crate_name(dir)?,
     };
     let scan_options = scan_options(&Config::default(), &options.options)?;

@@ -7,13 +7,16 @@
 //!
 //! The `#[plugin]` attribute (crate `plux-macros`, which cannot depend on this crate) applies
 //! the same name and namespace rules to literals; its tests list the same cases as
-//! [`NAME_CASES`] and [`NAMESPACE_CASES`].
+//! [`NAME_CASES`] and [`NAMESPACE_CASES`]. A namespace or name given as a `const` is checked
+//! when the crate compiles by the `const fn`s `check_name` and `check_namespace` of
+//! `plux_runtime::__private` (the same name rules; of the namespace rules the ASCII ones and
+//! the bidirectional controls): keep them in step with these (a test here runs them on the
+//! same cases).
 //!
 //! [`Index::parse`]: crate::index::Index::parse
 
 /// The help line for a bad plugin name.
-pub(crate) const NAME_HELP: &str =
-    "names are non-empty, without `=`, control characters, surrounding whitespace or a leading `[`";
+pub(crate) const NAME_HELP: &str = "names are non-empty, without `=`, control characters, bidirectional controls, surrounding whitespace or a leading `[`";
 
 /// The help line for a bad namespace.
 pub(crate) const NAMESPACE_HELP: &str = "namespaces use only letters, digits, `_`, `-` and `.`";
@@ -39,6 +42,20 @@ pub const NAME_CASES: &[(&str, bool)] = &[
     ("a\u{7f}", false),
     ("a\u{85}b", false),
     ("[a", false),
+    // Invisible bidirectional controls (Trojan Source): embeddings and overrides, isolates,
+    // marks; and their neighbours, which are fine.
+    ("a\u{202a}b", false),
+    ("ab\u{202e}cd", false),
+    ("\u{2066}ab\u{2069}", false),
+    ("a\u{2068}", false),
+    ("\u{200e}a", false),
+    ("a\u{200f}b", false),
+    ("a\u{61c}b", false),
+    ("a\u{200d}b", true),
+    ("a\u{2010}b", true),
+    ("a\u{202f}b", true),
+    ("a\u{2070}b", true),
+    ("a\u{61b}b", true),
 ];
 
 /// Namespaces the rules accept (`true`) or refuse (`false`); `plux-macros` tests the same list.
@@ -57,11 +74,32 @@ pub const NAMESPACE_CASES: &[(&str, bool)] = &[
     ("a\"b", false),
     ("a\n", false),
     ("a\u{200b}b", false),
+    ("a\u{202e}b", false),
+    ("\u{2066}a", false),
+    ("a\u{200f}", false),
 ];
 
+/// Whether `c` is an invisible bidirectional control, which can make text display in another
+/// order than it is read (Trojan Source, CVE-2021-42574): the embeddings and overrides
+/// U+202A–U+202E, the isolates U+2066–U+2069, and the marks U+200E, U+200F and U+061C.
+///
+/// ```
+/// use plux_build::validate::is_bidi_control;
+///
+/// assert!(is_bidi_control('\u{202e}'));
+/// assert!(!is_bidi_control('a'));
+/// ```
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}'
+    )
+}
+
 /// Checks a plugin name: non-empty, no `=`, no leading or trailing whitespace, no control
-/// characters, not starting with `[` (the name is the part before `=` of an entry, and
-/// ` [` starts its extras).
+/// characters, no bidirectional controls ([`is_bidi_control`]: a name reaches `plux.json`,
+/// generated code and JSON output as it is), not starting with `[` (the name is the part
+/// before `=` of an entry, and ` [` starts its extras).
 ///
 /// ```
 /// use plux_build::validate::validate_name;
@@ -71,6 +109,10 @@ pub const NAMESPACE_CASES: &[(&str, bool)] = &[
 /// assert_eq!(
 ///     validate_name("x\u{1b}").unwrap_err(),
 ///     "plugin name `x\\u{1b}` contains a control character"
+/// );
+/// assert_eq!(
+///     validate_name("ab\u{202e}cd").unwrap_err(),
+///     "plugin name `ab\\u{202e}cd` contains the invisible bidirectional control U+202E"
 /// );
 /// ```
 pub fn validate_name(name: &str) -> Result<(), String> {
@@ -87,6 +129,11 @@ pub fn validate_name(name: &str) -> Result<(), String> {
         Err(format!(
             "plugin name `{shown}` contains a control character"
         ))
+    } else if let Some(c) = name.chars().find(|c| is_bidi_control(*c)) {
+        Err(format!(
+            "plugin name `{shown}` contains the invisible bidirectional control U+{:04X}",
+            u32::from(c)
+        ))
     } else if name.starts_with('[') {
         Err(format!("plugin name `{shown}` starts with `[`"))
     } else {
@@ -95,7 +142,8 @@ pub fn validate_name(name: &str) -> Result<(), String> {
 }
 
 /// Checks a namespace: non-empty; letters, digits (Unicode ones too, like the `#[plugin]`
-/// attribute and Python's `[\w.-]+` group names), `_`, `-` and `.` only.
+/// attribute and Python's `[\w.-]+` group names), `_`, `-` and `.` only (so no control or
+/// bidirectional control either).
 ///
 /// ```
 /// use plux_build::validate::validate_namespace;
@@ -227,6 +275,32 @@ pub fn validate_crate_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("`{}` is not a crate name", name.escape_debug()))
+    }
+}
+
+/// Checks one segment of a value's path, as [`validate_value`] does: an identifier (a raw one
+/// such as `r#type` allowed, a keyword not).
+///
+/// ```
+/// use plux_build::validate::validate_identifier;
+///
+/// assert!(validate_identifier("my_protos").is_ok());
+/// assert!(validate_identifier("r#type").is_ok());
+/// assert_eq!(
+///     validate_identifier("a::b").unwrap_err(),
+///     "`a::b` is not a Rust identifier"
+/// );
+/// assert!(validate_identifier("type").is_err());
+/// assert!(validate_identifier("my-protos").is_err());
+/// ```
+pub fn validate_identifier(segment: &str) -> Result<(), String> {
+    if is_identifier(segment) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a Rust identifier",
+            segment.escape_debug()
+        ))
     }
 }
 
@@ -444,153 +518,4 @@ pub fn macro_gate(gate: &str) -> Option<&str> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_follow_the_index_rules() {
-        for &(name, ok) in NAME_CASES {
-            assert_eq!(validate_name(name).is_ok(), ok, "{name:?}");
-        }
-    }
-
-    #[test]
-    fn namespaces_follow_the_index_rules() {
-        for &(namespace, ok) in NAMESPACE_CASES {
-            assert_eq!(validate_namespace(namespace).is_ok(), ok, "{namespace:?}");
-        }
-    }
-
-    #[test]
-    fn hostile_text_is_escaped_in_messages() {
-        for err in [
-            validate_name("a\u{1b}[31m").unwrap_err(),
-            validate_namespace("a\u{1b}[31m").unwrap_err(),
-            validate_value("ls::X\u{1b}[31m", Root::AnyCrate).unwrap_err(),
-            validate_cfg("unix\u{1b}[31m").unwrap_err(),
-        ] {
-            assert!(!err.contains('\u{1b}'), "{err}");
-        }
-    }
-
-    #[test]
-    fn values_are_plain_paths_of_the_declaring_crate() {
-        for good in ["ls::a::S3", "ls::r#type::X", "r#ls::X", "ls::über::X"] {
-            assert_eq!(validate_value(good, Root::Crate("ls")), Ok(()), "{good:?}");
-            assert_eq!(validate_value(good, Root::AnyCrate), Ok(()), "{good:?}");
-        }
-        for bad in [
-            "",
-            "ls",
-            "ls::",
-            "::ls::X",
-            "ls::X<u8>",
-            "ls::super::X",
-            "ls::self::X",
-            "ls::fn",
-            "ls::r#crate::X",
-            "ls::X; fn evil() {}",
-            "ls::X /* */",
-            "ls :: X",
-            "ls::X\n",
-            "ls::X[type]",
-            "ls::_::X",
-        ] {
-            assert!(
-                validate_value(bad, Root::AnyCrate).is_err(),
-                "{bad:?} was accepted"
-            );
-        }
-    }
-
-    #[test]
-    fn the_first_segment_is_checked_against_the_root() {
-        assert!(validate_value("other::X", Root::Crate("ls")).is_err());
-        assert!(validate_value("crate::X", Root::Crate("ls")).is_err());
-        assert!(validate_value("crate::X", Root::AnyCrate).is_err());
-        assert!(validate_value("crate::a::X", Root::SelfCrate).is_ok());
-        assert!(validate_value("ls::X", Root::SelfCrate).is_err());
-        assert!(validate_value("crate::crate::X", Root::SelfCrate).is_err());
-        assert!(validate_value("crate", Root::SelfCrate).is_err());
-    }
-
-    #[test]
-    fn crate_names_are_identifiers() {
-        assert!(validate_crate_name("my_crate").is_ok());
-        for bad in ["", "my-crate", "fn", "r#x", "a::b", "a b"] {
-            assert!(validate_crate_name(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn gates_are_predicates_or_macro_paths() {
-        for good in [
-            "unix",
-            "macro(cfg_rt)",
-            "macro(crate::cfg_net)",
-            "macro(r#type)",
-        ] {
-            assert_eq!(validate_gate(good), Ok(()), "{good:?}");
-        }
-        for bad in [
-            "macro()",
-            "macro(a::)",
-            "macro(::a)",
-            "macro(a b)",
-            "macro(a)) evil((",
-            "macro(1a)",
-            "macro(a\u{1b})",
-            "cfg(unix)",
-        ] {
-            let err = validate_gate(bad).unwrap_err();
-            assert!(!err.contains('\u{1b}'), "{err}");
-        }
-    }
-
-    #[test]
-    fn cfg_predicates_are_what_rustc_accepts() {
-        for good in [
-            "unix",
-            "feature = \"x\"",
-            "all(unix, not(test))",
-            "any()",
-            "all(true, not(false))",
-            "true",
-            "target_os = \"linux\"",
-        ] {
-            assert_eq!(validate_cfg(good), Ok(()), "{good:?}");
-        }
-        for bad in [
-            "",
-            "feature = ",
-            "feature = 1",
-            "foo(bar)",
-            "not(a, b)",
-            "a::b",
-            "unix)); evil((",
-            "all(unix",
-        ] {
-            assert!(validate_cfg(bad).is_err(), "{bad:?} was accepted");
-        }
-    }
-
-    #[test]
-    fn canonical_cfg_is_spelled_the_way_people_write_it() {
-        for (input, canonical) in [
-            ("unix", "unix"),
-            ("all ( unix ,not( test ) , )", "all(unix, not(test))"),
-            ("feature=r#\"x\"#", "feature = \"x\""),
-            ("any(/* c */ a, // c\n b)", "any(a, b)"),
-            ("feature = \"\\u{1b}[31m\"", "feature = \"\\u{1b}[31m\""),
-            ("any()", "any()"),
-        ] {
-            let out = canonical_cfg(input).unwrap();
-            assert_eq!(out, canonical, "{input:?}");
-            assert_eq!(
-                canonical_cfg(&out).unwrap(),
-                out,
-                "not a fixed point: {out:?}"
-            );
-        }
-    }
-}
+mod tests;

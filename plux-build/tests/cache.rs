@@ -80,7 +80,7 @@ impl Crate {
     }
 
     fn cache(&self) -> Cache {
-        Cache::in_target_dir(&self.dir.path().join("target"))
+        Cache::in_target_dir(&self.dir.path().join("target"), self.dir.path())
     }
 
     fn fresh(&self) -> ScanOutput {
@@ -286,7 +286,7 @@ fn corrupt_truncated_and_foreign_caches_are_rebuilt() {
     // A cache path that cannot be written (a file where the directory should be) only costs
     // time.
     let blocked = Crate::new();
-    fs::create_dir_all(blocked.dir.path().join("target/plux")).unwrap();
+    fs::create_dir_all(blocked.cache().dir().parent().unwrap()).unwrap();
     fs::write(blocked.cache().dir(), "not a directory").unwrap();
     assert_eq!(blocked.cached(), blocked.fresh());
 }
@@ -421,9 +421,14 @@ fn build_script_mode_caches_scans_in_out_dir_and_reuses_them() {
     let registry = fs::read_to_string(&first.registry).unwrap();
     assert!(registry.contains("on_start"), "{registry}");
     let cache = out.path().join("plux").join("scan-cache-v1");
-    // One cache file per scanned target: the host's binary and the member's library.
+    // One cache file per scanned target: the host's binary and the member's library (and the
+    // file that says when the directory was last pruned).
     let cached = cache_state(&cache);
-    assert_eq!(cached.len(), 2, "{cached:?}");
+    let bins = cached
+        .iter()
+        .filter(|(p, ..)| p.extension().is_some_and(|e| e == "bin"));
+    assert_eq!(bins.count(), 2, "{cached:?}");
+    assert_eq!(cached.len(), 3, "{cached:?}");
     // The cache is no input of the build script.
     assert!(first.inputs.iter().all(|p| !p.starts_with(out.path())));
 

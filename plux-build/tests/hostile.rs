@@ -764,3 +764,43 @@ fn missing_module_file_is_an_error_at_the_mod_item() {
     );
     assert_eq!(pkg.decls(&out), ["f=demo::a::f @ src/a.rs:1:1"]);
 }
+
+#[test]
+fn plugin_names_with_bidirectional_controls_are_located_errors() {
+    // Trojan Source: U+202E (right-to-left override) makes `ab\u{202e}cd` display as `abdc`;
+    // the name would reach `plux.json`, generated code and JSON output as it is. As escapes
+    // (rustc denies the raw characters in literals), as a `const` (located at its value), and
+    // written raw.
+    let text = "pub static S: PluginSpec<dyn S> = PluginSpec::new(\"ns\", \"ab\\u{202e}cd\", f);\n\
+                #[plugin(namespace = \"ns\", name = \"x\\u{2066}y\\u{2069}\")]\n\
+                pub fn g() {}\n\
+                const N: &str = \"n\\u{200f}\";\n\
+                #[plugin(namespace = \"ns\", name = N)]\n\
+                pub fn h() {}\n\
+                #[plugin(namespace = \"ns\", name = \"raw\u{202b}\")]\n\
+                pub fn i() {}\n\
+                #[plugin(namespace = \"ns\\u{202a}\")]\n\
+                pub fn j() {}\n";
+    let pkg = Pkg::new(&[("src/lib.rs", text.as_bytes())]);
+    let out = pkg.scan();
+    assert_eq!(pkg.decls(&out), Vec::<String>::new());
+    assert_eq!(
+        pkg.diags(&out),
+        [
+            "error src/lib.rs:1:57 plugin name `ab\\u{202e}cd` contains the invisible \
+             bidirectional control U+202E",
+            "error src/lib.rs:2:35 plugin name `x\\u{2066}y\\u{2069}` contains the invisible \
+             bidirectional control U+2066",
+            "error src/lib.rs:4:17 plugin name `n\\u{200f}` contains the invisible \
+             bidirectional control U+200F",
+            "error src/lib.rs:7:35 plugin name `raw\\u{202b}` contains the invisible \
+             bidirectional control U+202B",
+            "error src/lib.rs:9:22 namespace `ns\\u{202a}` contains `\\u{202a}`",
+        ]
+    );
+    let all: String = out.diagnostics.iter().map(ToString::to_string).collect();
+    assert!(
+        !all.contains(['\u{202a}', '\u{202b}', '\u{202e}', '\u{2066}', '\u{200f}']),
+        "{all}"
+    );
+}

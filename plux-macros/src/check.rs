@@ -1,4 +1,5 @@
-//! The rules for namespaces and names, as `plux.json` states them (plux-build checks the same).
+//! The rules for namespaces and names, as `plux.json` states them (plux-build checks the same,
+//! `plux_build::validate`; the tests below run its cases).
 
 /// A namespace: non-empty; letters, digits, `_`, `-` and `.` only.
 pub(crate) fn namespace(namespace: &str) -> Result<(), String> {
@@ -18,8 +19,16 @@ pub(crate) fn namespace(namespace: &str) -> Result<(), String> {
     }
 }
 
-/// A name: non-empty, no `=`, no leading/trailing whitespace, no control characters, not
-/// starting with `[`.
+/// An invisible bidirectional control (`plux_build::validate::is_bidi_control`).
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}'
+    )
+}
+
+/// A name: non-empty, no `=`, no leading/trailing whitespace, no control characters or
+/// invisible bidirectional controls, not starting with `[`.
 pub(crate) fn name(name: &str) -> Result<(), String> {
     let shown = name.escape_debug();
     if name.is_empty() {
@@ -35,6 +44,12 @@ pub(crate) fn name(name: &str) -> Result<(), String> {
     } else if name.chars().any(char::is_control) {
         Err(format!(
             "the plugin name `{shown}` contains a control character"
+        ))
+    } else if let Some(c) = name.chars().find(|c| is_bidi_control(*c)) {
+        Err(format!(
+            "the plugin name `{shown}` contains the invisible bidirectional control U+{:04X}, \
+             which can make it display in another order than it is read",
+            u32::from(c)
         ))
     } else if name.starts_with('[') {
         Err(format!(

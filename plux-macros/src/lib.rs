@@ -165,7 +165,8 @@ use proc_macro::TokenStream;
 /// Bad arguments fail to compile, pointing at the argument: an unknown or repeated key, a
 /// missing `namespace` (or `name` on a type), a value that is not a literal or a path, and a
 /// malformed literal namespace (letters, digits, `_`, `-`, `.` only) or name (not empty, no
-/// `=`, no control characters, no leading or trailing whitespace, not starting with `[`).
+/// `=`, no control characters or invisible bidirectional controls, no leading or trailing
+/// whitespace, not starting with `[`).
 /// A namespace or name given as a `const` is checked when the crate compiles.
 ///
 /// # Expansion

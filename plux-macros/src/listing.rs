@@ -25,6 +25,13 @@
 //! index, so that rustc recompiles the crate (and checks again) when the index changes. Nothing
 //! runs at run time.
 //!
+//! # What is compared
+//!
+//! A plugin is listed when an entry of its kind (spec, type, function) has its namespace and
+//! name, whatever the entry's value: a plugin re-exported under another name (`pub use m::f as
+//! g`, indexed at its shortest public path) is listed at a value ending in `g`. Whether the
+//! value still names the item is checked where it is used, by the host's registry probe.
+//!
 //! # How it fails
 //!
 //! As the lint `deprecated`, denied at the check: `use of deprecated associated constant
@@ -85,14 +92,7 @@ pub(crate) fn check(plugin: &Plugin<'_>) -> TokenStream {
             return out;
         }
     };
-    let candidates: Vec<&Id> = listing
-        .by_item
-        .get(&plugin.item.to_string())
-        .into_iter()
-        .flatten()
-        .filter(|(kind, _)| *kind == plugin.kind)
-        .map(|(_, id)| id)
-        .collect();
+    let candidates = listing.candidates(plugin);
     let root = source.root(listing.root.as_deref());
     let shown = |text: &Text| match text {
         Text::Known(text) => text.clone(),
@@ -105,11 +105,9 @@ pub(crate) fn check(plugin: &Plugin<'_>) -> TokenStream {
         plugin.item,
         source.shown
     );
-    if let (Text::Known(namespace), Text::Known(name)) = (&plugin.namespace, &plugin.name) {
-        if candidates
-            .iter()
-            .any(|(ns, n)| ns == namespace && n == name)
-        {
+    if let (Text::Known(_), Text::Known(_)) = (&plugin.namespace, &plugin.name) {
+        // The candidates match both already.
+        if !candidates.is_empty() {
             return out;
         }
         out.extend(stale(plugin, &message, &quote!(#root), &quote!(&[])));
@@ -292,12 +290,21 @@ fn registry_key(manifest: &str) -> Option<String> {
 /// A plugin's namespace and name.
 type Id = (String, String);
 
-/// What a listing holds, by item name: each plugin's kind, namespace and name.
+/// What a listing holds: each plugin's kind, namespace and name, and the item its value ends
+/// in, found by namespace and by name.
+#[derive(Default)]
 struct Listing {
-    by_item: HashMap<String, Vec<(Kind, Id)>>,
+    entries: Vec<(Kind, Id, String)>,
+    by_namespace: HashMap<String, Vec<usize>>,
+    by_name: HashMap<String, Vec<usize>>,
     /// The crate the values start with (their first segment).
     root: Option<String>,
 }
+
+/// How many listed plugins a check whose namespace or name is a `const` compares with at
+/// compile time before it keeps only those whose value ends in the plugin's item (each one is
+/// a pair of string literals in the expansion).
+const MAX_CANDIDATES: usize = 64;
 
 /// What tells a file changed: its size and modification time.
 type Stamp = (u64, Option<SystemTime>);
@@ -354,10 +361,7 @@ fn read_bounded(path: &Path) -> Result<String, String> {
 }
 
 fn from_index(text: &str) -> Result<Listing, String> {
-    let mut listing = Listing {
-        by_item: HashMap::new(),
-        root: None,
-    };
+    let mut listing = Listing::default();
     for (namespace, entry) in json::entries(text)? {
         let Some((name, rest)) = entry.split_once('=') else {
             return Err(format!("entry `{}` has no `=`", entry.escape_debug()));
@@ -377,10 +381,7 @@ fn from_index(text: &str) -> Result<Listing, String> {
 }
 
 fn from_registry(text: &str) -> Result<Listing, String> {
-    let mut listing = Listing {
-        by_item: HashMap::new(),
-        root: None,
-    };
+    let mut listing = Listing::default();
     for entry in crate::registry::entries_of_file(text)? {
         listing.add(&entry.namespace, &entry.name, &entry.value(), entry.kind);
     }
@@ -389,15 +390,59 @@ fn from_registry(text: &str) -> Result<Listing, String> {
 
 impl Listing {
     fn add(&mut self, namespace: &str, name: &str, value: &str, kind: Kind) {
-        let mut segments = value.rsplit("::");
-        let item = segments.next().unwrap_or_default().to_owned();
+        let item = value.rsplit("::").next().unwrap_or_default().to_owned();
         if self.root.is_none() {
             self.root = value.split("::").next().map(str::to_owned);
         }
-        self.by_item
-            .entry(item)
+        let at = self.entries.len();
+        self.by_namespace
+            .entry(namespace.to_owned())
             .or_default()
-            .push((kind, (namespace.to_owned(), name.to_owned())));
+            .push(at);
+        self.by_name.entry(name.to_owned()).or_default().push(at);
+        self.entries
+            .push((kind, (namespace.to_owned(), name.to_owned()), item));
+    }
+
+    /// The listed plugins of `plugin`'s kind that it may be: those with its namespace and name
+    /// as far as the attribute knows them (a `const` is evaluated by the compiler). Found by
+    /// namespace and name, not by item: a plugin re-exported under another name (`pub use
+    /// m::f as g`) is listed at a value ending in `g`. More than [`MAX_CANDIDATES`] are cut to
+    /// those whose value ends in the plugin's item, when there are any.
+    fn candidates(&self, plugin: &Plugin<'_>) -> Vec<&Id> {
+        fn known(text: &Text) -> Option<&str> {
+            match text {
+                Text::Known(text) => Some(text),
+                Text::Expr(_) => None,
+            }
+        }
+        let (namespace, name) = (known(&plugin.namespace), known(&plugin.name));
+        let every: Vec<usize>;
+        let indices = match (namespace, name) {
+            (_, Some(name)) => self.by_name.get(name).map_or(&[][..], Vec::as_slice),
+            (Some(namespace), None) => self
+                .by_namespace
+                .get(namespace)
+                .map_or(&[][..], Vec::as_slice),
+            (None, None) => {
+                every = (0..self.entries.len()).collect();
+                &every
+            }
+        };
+        let found: Vec<&(Kind, Id, String)> = indices
+            .iter()
+            .filter_map(|at| self.entries.get(*at))
+            .filter(|(kind, (ns, _), _)| {
+                *kind == plugin.kind && namespace.is_none_or(|namespace| ns == namespace)
+            })
+            .collect();
+        let item = plugin.item.to_string();
+        let own = |entry: &&(Kind, Id, String)| entry.2 == item;
+        let found = match found.len() > MAX_CANDIDATES && found.iter().any(own) {
+            true => found.into_iter().filter(own).collect(),
+            false => found,
+        };
+        found.into_iter().map(|(_, id, _)| id).collect()
     }
 }
 
@@ -430,11 +475,82 @@ mod tests {
         )
         .unwrap();
         assert_eq!(listing.root.as_deref(), Some("k"));
-        let kinds: Vec<_> = ["A", "f", "C"]
+        let kinds: Vec<_> = listing
+            .entries
             .iter()
-            .map(|item| listing.by_item[*item][0].0)
+            .map(|(kind, _, item)| (*kind, item.as_str()))
             .collect();
-        assert_eq!(kinds, [Kind::Type, Kind::Function, Kind::Spec]);
+        assert_eq!(
+            kinds,
+            [(Kind::Type, "A"), (Kind::Function, "f"), (Kind::Spec, "C")]
+        );
         assert!(from_index("{\"ns\": [\"no-equals\"]}").is_err());
+    }
+
+    fn plugin<'a>(kind: Kind, item: &'a Ident, namespace: Text, name: Text) -> Plugin<'a> {
+        Plugin {
+            kind,
+            item,
+            namespace,
+            name,
+            cfgs: &[],
+        }
+    }
+
+    fn known(text: &str) -> Text {
+        Text::Known(text.to_owned())
+    }
+
+    fn expr() -> Text {
+        Text::Expr(quote!(NS))
+    }
+
+    #[test]
+    fn plugins_are_found_by_namespace_and_name_not_by_item() {
+        let listing =
+            from_index("{\n  \"ns\": [\n    \"g=k::g [fn]\",\n    \"s3=k::Storage\"\n  ]\n}\n")
+                .unwrap();
+        let f = Ident::new("f", proc_macro2::Span::call_site());
+        let ids = |p: &Plugin<'_>| -> Vec<String> {
+            listing
+                .candidates(p)
+                .into_iter()
+                .map(|(ns, name)| format!("{ns}:{name}"))
+                .collect()
+        };
+        // `pub use m::f as g`: listed at `k::g`, found by its namespace and name.
+        assert_eq!(
+            ids(&plugin(Kind::Function, &f, known("ns"), known("g"))),
+            ["ns:g"]
+        );
+        assert_eq!(
+            ids(&plugin(Kind::Function, &f, expr(), known("g"))),
+            ["ns:g"]
+        );
+        assert_eq!(
+            ids(&plugin(Kind::Function, &f, known("ns"), expr())),
+            ["ns:g"]
+        );
+        assert_eq!(ids(&plugin(Kind::Function, &f, expr(), expr())), ["ns:g"]);
+        // Another kind, namespace or name is not listed.
+        assert!(ids(&plugin(Kind::Spec, &f, known("ns"), known("g"))).is_empty());
+        assert!(ids(&plugin(Kind::Function, &f, known("other"), known("g"))).is_empty());
+        assert!(ids(&plugin(Kind::Function, &f, known("ns"), known("h"))).is_empty());
+    }
+
+    #[test]
+    fn many_candidates_of_a_const_named_plugin_are_cut_to_its_item() {
+        let entries: Vec<String> = (0..=MAX_CANDIDATES)
+            .map(|i| format!("\"p{i}=k::m{i}::f [fn]\""))
+            .chain(["\"q=k::renamed [fn]\"".to_owned()])
+            .collect();
+        let listing = from_index(&format!("{{\"ns\": [{}]}}", entries.join(", "))).unwrap();
+        let f = Ident::new("f", proc_macro2::Span::call_site());
+        let renamed = Ident::new("original", proc_macro2::Span::call_site());
+        let few = listing.candidates(&plugin(Kind::Function, &f, known("ns"), expr()));
+        assert_eq!(few.len(), MAX_CANDIDATES + 1, "only those ending in `f`");
+        // No value ends in the item (a renamed re-export): every plugin of the namespace.
+        let all = listing.candidates(&plugin(Kind::Function, &renamed, known("ns"), expr()));
+        assert_eq!(all.len(), MAX_CANDIDATES + 2);
     }
 }

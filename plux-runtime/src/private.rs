@@ -186,10 +186,15 @@ pub fn try_factory_result<T, E: Into<BoxError>>(result: Result<T, E>) -> Result<
     result.map_err(Into::into)
 }
 
+// These two keep the rules of `plux_build::validate` (`validate_namespace`, `validate_name`,
+// `is_bidi_control`) that a `const fn` can check; change them together (plux-build's test
+// `the_runtime_const_checks_agree` runs these on its cases).
+
 /// Checks a namespace given as a `const` (the attribute checks literals itself); the
-/// attribute's expansion panics at compile time with the message. Fails when it is empty or
-/// has an ASCII character other than letters, digits, `_`, `-`, `.`; non-ASCII characters are
-/// left to `cargo plux`, which checks they are letters or digits.
+/// attribute's expansion panics at compile time with the message. Fails when it is empty, has
+/// an ASCII character other than letters, digits, `_`, `-`, `.`, or an invisible bidirectional
+/// control (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C); other non-ASCII characters
+/// are left to `cargo plux`, which checks they are letters or digits.
 pub const fn check_namespace(namespace: &str) -> Result<(), &'static str> {
     let bytes = namespace.as_bytes();
     if bytes.is_empty() {
@@ -203,13 +208,17 @@ pub const fn check_namespace(namespace: &str) -> Result<(), &'static str> {
                 "plux: the plugin namespace may only contain letters, digits, `_`, `-` and `.`",
             );
         }
+        if bidi_control_at(bytes, i) {
+            return Err("plux: the plugin namespace contains an invisible bidirectional control");
+        }
         i += 1;
     }
     Ok(())
 }
 
 /// Checks a plugin name given as a `const`, like [`check_namespace`]: fails when it is empty,
-/// contains `=` or a control character, has leading or trailing whitespace, or starts with `[`.
+/// contains `=`, a control character or an invisible bidirectional control, has leading or
+/// trailing whitespace, or starts with `[`.
 pub const fn check_name(name: &str) -> Result<(), &'static str> {
     let bytes = name.as_bytes();
     if bytes.is_empty() {
@@ -228,12 +237,33 @@ pub const fn check_name(name: &str) -> Result<(), &'static str> {
         if b < 0x20 || b == 0x7f || (b == 0xc2 && i + 1 < bytes.len() && bytes[i + 1] <= 0x9f) {
             return Err("plux: the plugin name contains a control character");
         }
+        if bidi_control_at(bytes, i) {
+            return Err("plux: the plugin name contains an invisible bidirectional control");
+        }
         i += 1;
     }
     if is_whitespace(first_char(bytes)) || is_whitespace(last_char(bytes)) {
         return Err("plux: the plugin name has leading or trailing whitespace");
     }
     Ok(())
+}
+
+/// Whether an invisible bidirectional control starts at byte `i` of UTF-8 `bytes`: U+202A–U+202E
+/// (E2 80 AA–AE), U+2066–U+2069 (E2 81 A6–A9), U+200E and U+200F (E2 80 8E, 8F), U+061C (D8 9C).
+const fn bidi_control_at(bytes: &[u8], i: usize) -> bool {
+    matches!(
+        (
+            byte_at(bytes, i),
+            byte_at(bytes, i + 1),
+            byte_at(bytes, i + 2)
+        ),
+        (0xe2, 0x80, 0xaa..=0xae | 0x8e | 0x8f) | (0xe2, 0x81, 0xa6..=0xa9) | (0xd8, 0x9c, _)
+    )
+}
+
+/// The byte at `i`, 0 past the end.
+const fn byte_at(bytes: &[u8], i: usize) -> u8 {
+    if i < bytes.len() { bytes[i] } else { 0 }
 }
 
 const fn is_whitespace(c: u32) -> bool {
@@ -331,11 +361,33 @@ mod tests {
             "a\u{85}b",
             "a\u{7f}",
             "[a",
+            "ab\u{202e}cd",
+            "\u{2066}a",
+            "a\u{200f}",
+            "a\u{61c}",
         ] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
-        for bad in ["", "a b", "a/b", "a:b"] {
+        for bad in [
+            "",
+            "a b",
+            "a/b",
+            "a:b",
+            "a\u{202a}b",
+            "a\u{2069}",
+            "\u{200e}a",
+        ] {
             assert!(check_namespace(bad).is_err(), "{bad:?}");
+        }
+        // Their neighbours in UTF-8 are fine.
+        for good in [
+            "a\u{200d}b",
+            "a\u{2010}b",
+            "a\u{202f}b",
+            "a\u{2070}b",
+            "a\u{61b}b",
+        ] {
+            assert_eq!(check_name(good), Ok(()), "{good:?}");
         }
     }
 }

@@ -27,7 +27,8 @@ pub struct DiscoverArgs {
     /// Scan this directory instead of the selected packages
     #[arg(long, value_name = "DIR")]
     pub path: Option<PathBuf>,
-    /// The crate name paths start with under `--path` (default: the package or directory name)
+    /// The crate name paths start with under `--path`, an identifier (`r#type` for a keyword;
+    /// default: the package or directory name)
     #[arg(long, value_name = "NAME", requires = "path")]
     pub crate_name: Option<String>,
 }

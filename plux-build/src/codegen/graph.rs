@@ -524,7 +524,7 @@ pub fn plan_registries(workspace: &Workspace) -> Result<(Vec<PlannedFile>, Vec<D
             metadata_error(&e)
         ))
     })?;
-    let cache = scan::Cache::in_target_dir(&workspace.target_dir);
+    let cache = scan::Cache::in_target_dir(&workspace.target_dir, &workspace.root);
     let mut planned = Vec::new();
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
@@ -550,6 +550,7 @@ pub fn plan_registries(workspace: &Workspace) -> Result<(Vec<PlannedFile>, Vec<D
             Err(e) => return Err(e),
         }
     }
+    cache.tidy();
     warnings.sort();
     warnings.dedup();
     if errors.is_empty() {

@@ -628,3 +628,21 @@ mod generated_code_property {
         }
     }
 }
+
+#[test]
+fn names_with_bidirectional_controls_are_refused_before_rendering() {
+    let named = |(ns, name): (&str, &str)| entry(ns, name, "ls_a::X", Kind::Spec, &[], None);
+    let entries = [("ns", "ab\u{202e}cd"), ("n\u{2066}s", "b"), ("ns", "c")].map(named);
+    let diagnostics = registry_source(entries.to_vec(), None).unwrap_err();
+    let text = errors(&diagnostics);
+    assert_eq!(diagnostics.len(), 2, "{text}");
+    assert!(
+        text.contains("invalid plugin `ab\\u{202e}cd` in namespace `ns`: plugin name `ab\\u{202e}cd` contains the invisible bidirectional control U+202E"),
+        "{text}"
+    );
+    assert!(
+        text.contains("namespace `n\\u{2066}s` contains `\\u{2066}`"),
+        "{text}"
+    );
+    assert!(!text.contains(['\u{202e}', '\u{2066}']), "{text}");
+}

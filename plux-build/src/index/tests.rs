@@ -297,3 +297,28 @@ fn many_bad_entries_are_each_located_in_linear_time() {
     let last = diagnostics[N - 1].location.as_ref().unwrap();
     assert_eq!((last.line, last.column), (N + 2, 5));
 }
+
+#[test]
+fn names_with_bidirectional_controls_are_refused_and_shown_escaped() {
+    // A dependency's index: `\u202e` is JSON's escape of U+202E, which the name then holds.
+    let errs = errors(
+        "{\n  \"ns\": [\n    \"ab\\u202ecd=k::X\",\n    \"ok=k::Y\"\n  ],\n  \"n\\u2067s\": []\n}\n",
+    );
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(
+        errs.iter().any(|e| e.starts_with("3:5: ")
+            && e.contains(
+                "plugin name `ab\\u{202e}cd` contains the invisible bidirectional control U+202E"
+            )),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("namespace `n\\u{2067}s` contains `\\u{2067}`")),
+        "{errs:?}"
+    );
+    assert!(
+        !errs.concat().contains(['\u{202e}', '\u{2067}']),
+        "{errs:?}"
+    );
+}

@@ -113,6 +113,8 @@ pub fn list(options: &Options, namespace: Option<&str>) -> Result<(Vec<Listed>, 
                     kind: entry.kind,
                     cfg: entry.cfg,
                     cfg_module: entry.cfg_module,
+                    // A `plux.json` does not say.
+                    interface: None,
                     location,
                 },
             });

@@ -25,6 +25,10 @@
 //! of the scans (`cargo plux` does it while `cargo metadata` runs). With the `cli` feature the
 //! directory also holds `unreached.memo`: each package's memo of its unreached-files pass,
 //! written once per run (see the `unreached` submodule).
+//!
+//! `cargo plux` keeps one directory per workspace ([`Cache::in_target_dir`]), so that workspaces
+//! sharing a target directory neither read nor rewrite each other's files; [`Cache::tidy`]
+//! removes what killed runs left and what no run used for a week (the `prune` submodule).
 
 use std::collections::HashMap;
 use std::fs;
@@ -33,16 +37,19 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
 
 use super::items::FileItems;
+use super::listing::Listings;
 use super::tree::{Collected, ModCtx};
 
 mod ahead;
 mod codec;
 mod memo;
+mod prune;
+mod records;
 mod stamp;
 #[cfg(feature = "cli")]
 mod unreached;
@@ -50,6 +57,7 @@ mod unreached;
 pub(crate) use ahead::Prefetched;
 use codec::{Reader, Writer, get_items, path_bytes, put_ctx, put_items};
 use memo::{Deps, Memo};
+use records::{load, record};
 pub(crate) use stamp::Stamp;
 use stamp::{cover, unchanged};
 #[cfg(feature = "cli")]
@@ -61,22 +69,33 @@ const MAGIC: &[u8; 8] = b"PLUXSCAN";
 pub(crate) const MAX_CACHE_BYTES: u64 = 1 << 30;
 
 /// The record layout; bump on any change to what is stored or how results are computed.
-const FORMAT: u64 = 4;
+const FORMAT: u64 = 5;
 /// How old a file's mtime must be for its stat stamp to be trusted next time.
 const SETTLED: Duration = Duration::from_secs(2);
 
-/// Where scan results are cached between runs: a directory, usually
-/// `<target-dir>/plux/scan-cache-v1` ([`Cache::in_target_dir`]).
+/// Where scan results are cached between runs: a directory, usually one per workspace under
+/// `<target-dir>/plux/scan-cache-v1` ([`Cache::in_target_dir`]), so that workspaces sharing a
+/// target directory (`CARGO_TARGET_DIR`) do not read each other's caches.
+///
+/// Call [`Cache::tidy`] at the end of a run: it removes what killed runs left and what no run
+/// used for a week (the rules are in the `prune` module).
 ///
 /// ```
+/// use std::path::Path;
 /// use plux_build::scan::Cache;
 ///
-/// let cache = Cache::in_target_dir(std::path::Path::new("target"));
-/// assert!(cache.dir().ends_with("plux/scan-cache-v1"));
+/// let one = Cache::in_target_dir(Path::new("/shared/target"), Path::new("/work/one"));
+/// let two = Cache::in_target_dir(Path::new("/shared/target"), Path::new("/work/two"));
+/// assert!(one.dir().starts_with("/shared/target/plux/scan-cache-v1"));
+/// assert_ne!(one.dir(), two.dir());
 /// ```
 #[derive(Clone, Debug)]
 pub struct Cache {
     dir: PathBuf,
+    /// `dir` is a workspace's scope under a directory of scopes (see `prune`).
+    scoped: bool,
+    /// The cache files this run used.
+    used: Arc<prune::Used>,
     prefetched: Option<Arc<Prefetched>>,
     /// The memos of the packages' unreached-files passes (one file for the directory).
     #[cfg(feature = "cli")]
@@ -96,15 +115,28 @@ impl Cache {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Self {
             dir: dir.into(),
+            scoped: false,
+            used: Arc::default(),
             prefetched: None,
             #[cfg(feature = "cli")]
             unreached: Arc::default(),
         }
     }
 
-    /// The cache of a cargo target directory: `target_dir/plux/scan-cache-v1`.
-    pub fn in_target_dir(target_dir: &Path) -> Self {
-        Self::new(target_dir.join("plux").join("scan-cache-v1"))
+    /// The cache of the workspace at `workspace_root` in a cargo target directory:
+    /// `target_dir/plux/scan-cache-v1/<scope>`, the scope being 16 hexadecimal digits of a hash
+    /// of the workspace root (its canonical path when it has one).
+    pub fn in_target_dir(target_dir: &Path, workspace_root: &Path) -> Self {
+        let root = fs::canonicalize(workspace_root).unwrap_or_else(|_| workspace_root.to_owned());
+        let scope = xxh3_64(root.as_os_str().as_encoded_bytes());
+        let mut cache = Self::new(
+            target_dir
+                .join("plux")
+                .join("scan-cache-v1")
+                .join(format!("{scope:016x}")),
+        );
+        cache.scoped = true;
+        cache
     }
 
     /// The directory.
@@ -125,16 +157,21 @@ impl Cache {
             .prefetched
             .as_ref()
             .and_then(|p| lock(&p.files).remove(&file));
-        let memo_stale = matches!(ahead, Some(None));
-        let fresh = ahead.flatten().filter(|(memo_seed, _)| *memo_seed == seed);
+        let memo_stale = matches!(ahead, Some((None, _)));
+        let (fresh, ahead_modified) = match ahead {
+            Some((found, modified)) => {
+                (found.filter(|(memo_seed, _)| *memo_seed == seed), modified)
+            }
+            None => (None, None),
+        };
         // A fresh memo needs nothing else from the file.
-        let (buf, header) = match fresh {
-            Some(_) => (Vec::new(), Header::default()),
-            None => crate::fsx::read_regular(&file, MAX_CACHE_BYTES)
+        let (buf, header, modified) = match fresh {
+            Some(_) => (Vec::new(), Header::default(), ahead_modified),
+            None => crate::fsx::read_regular_modified(&file, MAX_CACHE_BYTES)
                 .ok()
-                .and_then(|buf| {
+                .and_then(|(buf, modified)| {
                     let header = Header::parse(&buf)?;
-                    Some((buf, header))
+                    Some((buf, header, modified))
                 })
                 .unwrap_or_default(),
         };
@@ -143,6 +180,8 @@ impl Cache {
             seed,
             header,
             buf,
+            modified,
+            in_use: Arc::clone(&self.used),
             fresh: Mutex::new(fresh.map(|(_, collected)| collected)),
             memo_stale,
             old: OnceLock::new(),
@@ -248,6 +287,10 @@ pub(crate) struct Session {
     /// The loaded file (empty when there was none, or it was not valid) and its layout.
     buf: Vec<u8>,
     header: Header,
+    /// The loaded file's modification time.
+    modified: Option<SystemTime>,
+    /// The cache's record of the files this run used.
+    in_use: Arc<prune::Used>,
     /// What the memo held if it was found fresh ahead of time ([`Cache::read_ahead`]), or
     /// whether it was found stale then.
     fresh: Mutex<Option<Collected>>,
@@ -304,9 +347,9 @@ impl Session {
     }
 
     /// Makes the memo of a walk that collected `collected` (kept if every file's result was
-    /// recorded with a settled stamp).
-    pub(crate) fn remember(&self, collected: &Collected) {
-        self.finish_stored();
+    /// recorded with a settled stamp); `listings` are the walk's, whose stamps cover probes.
+    pub(crate) fn remember(&self, collected: &Collected, listings: &Listings) {
+        self.finish_stored(listings);
         let deps = std::mem::take(&mut *lock(&self.deps));
         let memo = memo::encode(self.seed, deps, collected);
         *lock(&self.memo) = memo;
@@ -389,7 +432,7 @@ impl Session {
         let items = get_items(&mut Reader::new(self.buf().get(old.result.clone())?))?;
         let new_cover = match covered {
             true => None,
-            false => cover(&probes, &HashMap::new()),
+            false => cover(&probes, &HashMap::new(), &Listings::default()),
         };
         let cover = new_cover.as_deref().or(old_cover.as_deref());
         let saved = if (settled || stamp.is_none()) && new_cover.is_none() {
@@ -442,11 +485,11 @@ impl Session {
     }
 
     /// Finishes the records [`Session::store`] began.
-    fn finish_stored(&self) {
+    fn finish_stored(&self, listings: &Listings) {
         let stored = std::mem::take(&mut *lock(&self.stored));
         let links = std::mem::take(&mut *lock(&self.links));
         for s in stored {
-            let cover = cover(&s.probes, &links);
+            let cover = cover(&s.probes, &links, listings);
             let rec = record(
                 &s.path,
                 s.context,
@@ -471,6 +514,7 @@ impl Session {
     /// changed. Errors are ignored: the next scan rebuilds what could not be written.
     pub(crate) fn save(&self) {
         if self.memo_hit.load(Ordering::Relaxed) {
+            self.in_use.note(&self.file, self.modified);
             return;
         }
         let memo = std::mem::take(&mut *lock(&self.memo));
@@ -480,8 +524,10 @@ impl Session {
             && used.len() as u64 == self.header.count
             && !self.buf.is_empty();
         if same_records && memo.as_deref().unwrap_or_default() == old_memo {
+            self.in_use.note(&self.file, self.modified);
             return;
         }
+        self.in_use.note(&self.file, None);
         used.sort_by(|a, b| a.0.cmp(&b.0));
         used.dedup_by(|a, b| a.0 == b.0);
         let mut w = Writer::default();
@@ -514,74 +560,4 @@ impl Session {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The records of a valid cache file; `None` when they do not decode.
-fn load(buf: &[u8], header: &Header) -> Option<HashMap<u64, Old>> {
-    let body = buf.get(..header.end)?;
-    let mut r = Reader {
-        buf: body,
-        pos: header.records,
-    };
-    let mut old = HashMap::new();
-    for _ in 0..header.count {
-        let len = r.len()?;
-        let start = r.pos;
-        r.take(len)?;
-        let mut rec = Reader {
-            buf: body.get(..start + len)?,
-            pos: start,
-        };
-        let path = rec.part()?;
-        let key = xxh3_64(body.get(path.clone())?);
-        let entry = Old {
-            path,
-            context: rec.u128()?,
-            hash: rec.u128()?,
-            stamp: rec.opt(Stamp::get)?,
-            probes: rec.part()?,
-            cover: rec.part()?,
-            result: rec.part()?,
-            record: start..start + len,
-        };
-        if rec.pos != start + len {
-            return None;
-        }
-        old.insert(key, entry);
-    }
-    (r.pos == body.len()).then_some(old)
-}
-
-fn record(
-    path: &Path,
-    context: u128,
-    hash: u128,
-    stamp: Option<Stamp>,
-    probes: &[(PathBuf, bool)],
-    cover: Option<&[(PathBuf, Stamp)]>,
-    result: &[u8],
-) -> Option<Vec<u8>> {
-    let mut w = Writer::default();
-    w.path(path);
-    w.u128(context);
-    w.u128(hash);
-    w.opt(stamp.as_ref(), |w, s| s.put(w));
-    let mut part = Writer::default();
-    part.vec(probes, |w, (p, found)| {
-        w.path(p);
-        w.bool(*found);
-    });
-    w.bytes(&part.buf);
-    w.failed |= part.failed;
-    let mut part = Writer::default();
-    part.opt(cover.as_ref(), |w, dirs| {
-        w.vec(dirs, |w, (dir, stamp)| {
-            w.path(dir);
-            stamp.put(w);
-        });
-    });
-    w.bytes(&part.buf);
-    w.failed |= part.failed;
-    w.bytes(result);
-    (!w.failed).then_some(w.buf)
 }

@@ -10,6 +10,7 @@ use syn::{Attribute, Expr, Item, Type, Visibility};
 use super::attrs::{PLACEMENT_HELP, PluginAttr, first_plugin};
 use super::cfg::{self, Cfgs};
 use super::consts::Consts;
+use super::interface;
 use super::reexport::{ModRecord, UseRecord};
 use super::tree::{Env, ModCtx, PrivateMod};
 use crate::diagnostic::Diagnostic;
@@ -50,6 +51,8 @@ pub(crate) struct RawDecl {
     pub(crate) cfg: Vec<String>,
     /// The module of `value`'s path that `cfg` gates (see [`Declaration::cfg_module`]).
     pub(crate) cfg_module: Option<String>,
+    /// The interface it states (see [`Declaration::interface`]).
+    pub(crate) interface: Option<String>,
     pub(crate) location: Location,
     /// The non-`pub` modules on `value`'s path, outermost first, when the declaration is in a
     /// library: its public path (through `pub use` re-exports) is found once the whole crate
@@ -194,10 +197,24 @@ impl Extractor<'_> {
                     }
                 }
                 Item::Static(s) if is_spec_type(&s.ty) => {
-                    self.spec(&s.ident, &s.vis, "static", &s.expr, &cfgs, ctx);
+                    let item = SpecItem {
+                        ident: &s.ident,
+                        vis: &s.vis,
+                        what: "static",
+                        ty: &s.ty,
+                        expr: &s.expr,
+                    };
+                    self.spec(&item, &cfgs, ctx);
                 }
                 Item::Const(c) if is_spec_type(&c.ty) => {
-                    self.spec(&c.ident, &c.vis, "const", &c.expr, &cfgs, ctx);
+                    let item = SpecItem {
+                        ident: &c.ident,
+                        vis: &c.vis,
+                        what: "const",
+                        ty: &c.ty,
+                        expr: &c.expr,
+                    };
+                    self.spec(&item, &cfgs, ctx);
                 }
                 Item::Const(c) => {
                     if ctx.included {
@@ -249,15 +266,14 @@ impl Extractor<'_> {
         }
     }
 
-    fn spec(
-        &mut self,
-        ident: &syn::Ident,
-        vis: &Visibility,
-        what: &str,
-        expr: &Expr,
-        cfgs: &Cfgs,
-        ctx: &ModCtx,
-    ) {
+    fn spec(&mut self, item: &SpecItem<'_>, cfgs: &Cfgs, ctx: &ModCtx) {
+        let SpecItem {
+            ident,
+            vis,
+            what,
+            ty,
+            expr,
+        } = *item;
         if !ctx.included {
             return;
         }
@@ -299,6 +315,7 @@ impl Extractor<'_> {
             module: ctx.segments.clone(),
             cfg,
             cfg_module,
+            interface: interface::of_spec(ty),
             location,
             private,
         };
@@ -313,11 +330,11 @@ impl Extractor<'_> {
         let Some((namespace, name)) = self.plugin_args(attr) else {
             return;
         };
-        if imp.trait_.is_none() {
+        let Some((_, trait_path, _)) = &imp.trait_ else {
             self.error(span, "`#[plugin]` on an impl without a trait")
                 .help = Some("write it on `impl Trait for Type`".to_owned());
             return;
-        }
+        };
         if !imp.generics.params.is_empty() {
             self.error(span, "a plugin type cannot be generic").help =
                 Some("implement the trait for a concrete type".to_owned());
@@ -352,6 +369,7 @@ impl Extractor<'_> {
             module: ctx.segments.clone(),
             cfg,
             cfg_module,
+            interface: Some(interface::of_impl(trait_path)),
             location,
             private,
         });
@@ -388,10 +406,22 @@ impl Extractor<'_> {
             module: ctx.segments.clone(),
             cfg,
             cfg_module,
+            interface: interface::of_fn(&f.sig),
             location,
             private,
         });
     }
+}
+
+/// A `static` or `const` of type `PluginSpec<..>`.
+#[derive(Clone, Copy)]
+struct SpecItem<'a> {
+    ident: &'a syn::Ident,
+    vis: &'a Visibility,
+    /// `static` or `const`.
+    what: &'a str,
+    ty: &'a Type,
+    expr: &'a Expr,
 }
 
 /// The gates of a declaration's item: its `#[cfg]`s (and those of macro calls around it),

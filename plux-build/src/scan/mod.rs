@@ -103,7 +103,7 @@
 //!
 //! [`scan_target_cached`] keeps each file's result in a [`Cache`] (build scripts use
 //! `$OUT_DIR/plux/scan-cache-v1`, `cargo plux` uses
-//! `<target-dir>/plux/scan-cache-v1`), keyed by the file's path, its module context, the scan
+//! `<target-dir>/plux/scan-cache-v1/<workspace scope>`), keyed by the file's path, its module context, the scan
 //! options, the plux build and a hash of its content, and re-uses it while the file and the
 //! module files its `mod` items looked for are unchanged (a cached result holds the file's `mod`
 //! children and consts). While every file and covering directory of a target keeps its stamp,
@@ -125,8 +125,10 @@ mod cache;
 mod cfg;
 mod consts;
 mod filter;
+mod interface;
 mod items;
 mod lex;
+mod listing;
 mod macros;
 mod modules;
 mod paths;
@@ -145,12 +147,15 @@ pub(crate) use threads::scan_threads;
 #[cfg(feature = "cli")]
 use std::path::Path;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::{Error, Result};
 use crate::model::Declaration;
 
 pub use cache::Cache;
+pub use interface::mixed_interfaces;
+pub(crate) use listing::Listings;
 #[cfg(feature = "cli")]
 pub use unreached::unreached;
 #[cfg(feature = "cli")]
@@ -224,7 +229,7 @@ impl ScanOutput {
 /// Returns `Err` only for invalid options ([`Error::Config`], such as a bad glob); problems in
 /// the sources are diagnostics in the output.
 pub fn scan_target(target: &CrateTarget, options: &ScanOptions) -> Result<ScanOutput> {
-    scan_target_inner(target, options, true, None)
+    scan_target_inner(target, options, true, None, None)
 }
 
 /// [`scan_target`], re-using the results `cache` holds for files that did not change, and
@@ -234,7 +239,19 @@ pub fn scan_target_cached(
     options: &ScanOptions,
     cache: &Cache,
 ) -> Result<ScanOutput> {
-    scan_target_inner(target, options, true, Some(cache))
+    scan_target_inner(target, options, true, Some(cache), None)
+}
+
+/// [`scan_target`] with an optional cache, answering module-file probes from `listings`
+/// (shared with the package's other targets and its unreached-files pass).
+#[cfg(feature = "cli")]
+pub(crate) fn scan_target_listed(
+    target: &CrateTarget,
+    options: &ScanOptions,
+    cache: Option<&Cache>,
+    listings: &Arc<Listings>,
+) -> Result<ScanOutput> {
+    scan_target_inner(target, options, true, cache, Some(listings))
 }
 
 /// [`scan_target`], with the prefilter (`prefilter = true`) or parsing every file with syn;
@@ -245,7 +262,7 @@ pub fn scan_target_with(
     options: &ScanOptions,
     prefilter: bool,
 ) -> Result<ScanOutput> {
-    scan_target_inner(target, options, prefilter, None)
+    scan_target_inner(target, options, prefilter, None, None)
 }
 
 /// [`scan_target_cached`], with or without the prefilter; for tests and benchmarks.
@@ -256,7 +273,7 @@ pub fn scan_target_cached_with(
     prefilter: bool,
     cache: &Cache,
 ) -> Result<ScanOutput> {
-    scan_target_inner(target, options, prefilter, Some(cache))
+    scan_target_inner(target, options, prefilter, Some(cache), None)
 }
 
 fn scan_target_inner(
@@ -264,7 +281,12 @@ fn scan_target_inner(
     options: &ScanOptions,
     prefilter: bool,
     cache: Option<&Cache>,
+    listings: Option<&Arc<Listings>>,
 ) -> Result<ScanOutput> {
+    let listings = match listings {
+        Some(listings) => Arc::clone(listings),
+        None => Arc::new(Listings::new(cache.is_some())),
+    };
     let mut env = tree::Env {
         prefix: match target.kind {
             TargetKind::Lib => target.crate_name.clone(),
@@ -276,6 +298,7 @@ fn scan_target_inner(
         filter: filter::Filter::new(options, &target.crate_name, &target.package_root)?,
         prefilter,
         cache: None,
+        listings,
     };
     if let Some(cache) = cache {
         // Everything a file's result depends on besides its path, module and content.
@@ -355,8 +378,10 @@ pub fn scan_dir_with(
                 root,
                 package_root: dir.to_path_buf(),
             };
-            let mut out = scan_target_with(&target, options, prefilter)?;
-            let warnings = unreached(std::slice::from_ref(&target), options, &[&out])?;
+            let listings = Arc::new(Listings::new(false));
+            let mut out = scan_target_inner(&target, options, prefilter, None, Some(&listings))?;
+            let targets = std::slice::from_ref(&target);
+            let warnings = unreached_cached(targets, options, &[&out], None, &listings)?;
             out.diagnostics.extend(warnings);
             sort_diagnostics(&mut out.diagnostics);
             return Ok(out);
@@ -370,6 +395,7 @@ pub fn scan_dir_with(
         filter: filter::Filter::new(options, crate_name, dir)?,
         prefilter,
         cache: None,
+        listings: Arc::new(Listings::new(false)),
     };
     let (jobs, mut diagnostics) = tree::loose_files(&env, dir);
     let mut collected = tree::walk(&env, jobs);
@@ -443,6 +469,7 @@ pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
 ///     kind: Kind::Spec,
 ///     cfg: Vec::new(),
 ///     cfg_module: None,
+///     interface: None,
 ///     location: Location { file: PathBuf::from(file), line: 1, column: 1 },
 /// };
 /// let found = plux_build::scan::duplicates(&[decl("a.rs", "a::S3"), decl("b.rs", "b::S3")]);

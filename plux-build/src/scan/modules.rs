@@ -160,14 +160,12 @@ impl Extractor<'_> {
         }
     }
 
-    /// Whether `path` is a file, recorded in the result (see `FileItems::probes`). A path that
+    /// Whether `path` is a file, recorded in the result (see `FileItems::probes`), answered from
+    /// the listing of its directory where it can be (see the `listing` module). A path that
     /// cannot be looked at (a directory without permission) counts as found, so reading it
     /// reports "permission denied" instead of a misleading "file not found".
     fn probe(&mut self, path: &Path) -> bool {
-        let found = match std::fs::metadata(path) {
-            Ok(meta) => meta.is_file(),
-            Err(err) => err.kind() == std::io::ErrorKind::PermissionDenied,
-        };
+        let found = self.env.listings.is_file(path);
         self.out.probes.push((path.to_path_buf(), found));
         found
     }

@@ -64,6 +64,7 @@ pub(crate) fn resolve(
                 kind: decl.kind,
                 cfg: decl.cfg,
                 cfg_module: decl.cfg_module,
+                interface: decl.interface,
                 location: decl.location,
             });
         }

@@ -10,6 +10,7 @@ use super::cfg::ModCfg;
 use super::consts::Consts;
 use super::filter::Filter;
 use super::items::RawDecl;
+use super::listing::Listings;
 use super::read;
 use super::reexport::{ModRecord, UseRecord};
 use super::threads;
@@ -35,6 +36,9 @@ pub(crate) struct Env {
     pub(crate) prefilter: bool,
     /// The target's scan cache, if any.
     pub(crate) cache: Option<Session>,
+    /// Directory listings that answer module-file probes (shared with the package's other
+    /// targets and its unreached-files pass).
+    pub(crate) listings: Arc<Listings>,
 }
 
 /// A non-`pub` module on the way to an item.
@@ -187,7 +191,7 @@ pub(crate) fn walk(env: &Env, roots: Vec<Job>) -> Collected {
         }
         let collected = walk_here(env, roots);
         if let Some(cache) = &env.cache {
-            cache.remember(&collected);
+            cache.remember(&collected, &env.listings);
         }
         collected
     })

@@ -9,6 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use super::cache::{self, Cache, Found, Seen};
 use super::filter::Filter;
 use super::lex::Lines;
+use super::listing::{Kind, Listings};
 use super::skim::mentions_plugins;
 use super::{CrateTarget, ScanOptions, ScanOutput};
 use crate::diagnostic::Diagnostic;
@@ -51,16 +52,19 @@ pub fn unreached(
     options: &ScanOptions,
     scans: &[&ScanOutput],
 ) -> Result<Vec<Diagnostic>> {
-    unreached_cached(targets, options, scans, None)
+    unreached_cached(targets, options, scans, None, &Listings::new(false))
 }
 
 /// [`unreached`], re-using the result `cache` remembers while no directory it listed and no
 /// file it read changed (see the cache's `unreached` module), and remembering a new one.
+/// Directories are listed through `listings` (those the scans made are not listed again); with
+/// a cache, they must carry stamps.
 pub(crate) fn unreached_cached(
     targets: &[CrateTarget],
     options: &ScanOptions,
     scans: &[&ScanOutput],
     cache: Option<&Cache>,
+    listings: &Listings,
 ) -> Result<Vec<Diagnostic>> {
     // Each scan's lists are sorted already.
     let lists: Vec<&[PathBuf]> = scans
@@ -75,7 +79,7 @@ pub(crate) fn unreached_cached(
                 off: cache.is_none(),
                 ..Seen::default()
             };
-            let found = find(targets, options, scans, &mut seen)?;
+            let found = find(targets, options, scans, listings, &mut seen)?;
             if let Some(cache) = cache {
                 cache.remember_unreached(name, key, &seen, &found);
             }
@@ -96,6 +100,7 @@ fn find(
     targets: &[CrateTarget],
     options: &ScanOptions,
     scans: &[&ScanOutput],
+    listings: &Listings,
     seen: &mut Seen,
 ) -> Result<Found> {
     // Compared as bytes: the walk joins paths as the directory listing below does; the few
@@ -127,8 +132,13 @@ fn find(
                 || skipped.iter().any(|s| file.starts_with(s))
                 || filter.excludes_file(file)
         };
-        for file in rust_files(&dir, &package_root, options.include_tests, left_out, seen) {
-            seen.note(file.clone(), false);
+        let walk = Walk {
+            package_root: &package_root,
+            include_tests: options.include_tests,
+            listings,
+        };
+        for file in walk.rust_files(&dir, left_out, seen) {
+            seen.note(file.clone());
             if let Some(location) = first_mention(&file) {
                 out.push((location, target.root.clone()));
             }
@@ -173,61 +183,69 @@ fn first_mention(file: &Path) -> Option<Location> {
     })
 }
 
-/// The `.rs` files below `dir` that `left_out` does not leave out (see [`unreached`] for what
-/// is not looked in), in no order: one directory listing per directory, and a path is built
-/// in one buffer per directory (the common case, every file reached, allocates nothing per
-/// file).
-fn rust_files(
-    dir: &Path,
-    package_root: &Path,
+/// How [`Walk::rust_files`] walks one package's directories.
+struct Walk<'a> {
+    package_root: &'a Path,
     include_tests: bool,
-    left_out: impl Fn(&Path) -> bool,
-    seen: &mut Seen,
-) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        // Its stamp before its listing: a change after the stamp shows next time.
-        seen.note(current.clone(), true);
-        let Ok(entries) = fs::read_dir(&current) else {
-            continue;
-        };
-        let top = current.as_path() == package_root;
-        let (mut here, mut below) = (Vec::new(), Vec::new());
-        let mut package = false;
-        let mut path = current.clone();
-        for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if kind.is_file() {
-                package |= name == "Cargo.toml";
-                if name.ends_with(".rs") {
-                    path.push(name);
-                    if !left_out(&path) {
-                        here.push(path.clone());
+    listings: &'a Listings,
+}
+
+impl Walk<'_> {
+    /// The `.rs` files below `dir` that `left_out` does not leave out (see [`unreached`] for
+    /// what is not looked in), in no order: one listing per directory (shared with the scans,
+    /// see `scan::listing`), and a path is built in one buffer per directory (the common
+    /// case, every file reached, allocates nothing per file).
+    fn rust_files(
+        &self,
+        dir: &Path,
+        left_out: impl Fn(&Path) -> bool,
+        seen: &mut Seen,
+    ) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(current) = pending.pop() {
+            let listing = self.listings.get(&current);
+            // Its stamp was taken before its listing: a change after it shows next time.
+            seen.stamped(current.clone(), listing.stamp);
+            let top = current.as_path() == self.package_root;
+            let (mut here, mut below) = (Vec::new(), Vec::new());
+            let mut package = false;
+            let mut path = current.clone();
+            for (name, kind) in listing.entries() {
+                let Some(name) = name.to_str() else { continue };
+                match kind {
+                    Kind::File => {
+                        package |= name == "Cargo.toml";
+                        if name.ends_with(".rs") {
+                            path.push(name);
+                            if !left_out(&path) {
+                                here.push(path.clone());
+                            }
+                            path.pop();
+                        }
                     }
-                    path.pop();
-                }
-            } else if kind.is_dir() {
-                let skipped = name.starts_with('.')
-                    || name == "target"
-                    || (top && !include_tests && matches!(name, "tests" | "benches" | "examples"));
-                if !skipped {
-                    below.push(current.join(name));
+                    Kind::Dir => {
+                        let skipped = name.starts_with('.')
+                            || name == "target"
+                            || (top
+                                && !self.include_tests
+                                && matches!(name, "tests" | "benches" | "examples"));
+                        if !skipped {
+                            below.push(current.join(name));
+                        }
+                    }
+                    Kind::Symlink | Kind::Other => {}
                 }
             }
+            // Another package's directory (the walk's own package root is where it starts).
+            if package && current != dir {
+                continue;
+            }
+            files.append(&mut here);
+            pending.append(&mut below);
         }
-        // Another package's directory (the walk's own package root is where it starts).
-        if package && current != dir {
-            continue;
-        }
-        files.append(&mut here);
-        pending.append(&mut below);
+        files
     }
-    files
 }
 
 /// `path` with `.` and `..` resolved without the file system (`#[path = "../x.rs"]` joins);

@@ -18,6 +18,12 @@ fn control() {}
 #[plugin(namespace = "demo", name = "[type]")]
 fn bracket() {}
 
+#[plugin(namespace = "demo", name = "ab\u{202e}cd")]
+fn bidi_override() {}
+
+#[plugin(namespace = "demo", name = "\u{2066}isolated\u{2069}")]
+fn bidi_isolate() {}
+
 #[plugin(namespace = "", name = "ok")]
 fn empty_namespace() {}
 
@@ -26,5 +32,8 @@ fn namespace_space() {}
 
 #[plugin(namespace = "my/plugins")]
 fn namespace_slash() {}
+
+#[plugin(namespace = "my\u{200f}plugins")]
+fn namespace_bidi_mark() {}
 
 fn main() {}

@@ -150,6 +150,53 @@ fn discover_path_scans_a_directory_of_loose_files() {
 }
 
 #[test]
+fn discover_crate_name_must_be_an_identifier() {
+    let project = Project::empty();
+    project.write(
+        "plugins/dns.rs",
+        "#[plugin(namespace = \"protos\")]\npub fn dns() {}\n",
+    );
+    let discover = |name: &str| {
+        run(
+            &project,
+            &["discover", "--path", "plugins", "--crate-name", name],
+        )
+    };
+    // A raw identifier is one: values start with it.
+    let output = discover("r#type");
+    assert_code(&output, 0);
+    assert!(
+        stdout(&output).contains("\"dns=r#type::dns::dns [fn]\""),
+        "{}",
+        stdout(&output)
+    );
+    // Anything else was printed into the values as it was given.
+    for name in [
+        "x::y; fn evil() {}",
+        "my-protos",
+        "type",
+        "",
+        "a\u{202e}b",
+        "a\nb",
+    ] {
+        let output = discover(name);
+        assert_code(&output, 2);
+        assert_eq!(stdout(&output), "", "{name:?}");
+        let expected = format!(
+            "error: invalid configuration: `--crate-name`: `{}` is not a Rust identifier; pass \
+             the crate name as Rust paths spell it (`-` as `_`, a keyword as a raw identifier \
+             such as `r#type`)",
+            name.escape_debug()
+        );
+        assert!(
+            stderr(&output).starts_with(&expected),
+            "{name:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
 fn package_selection_follows_cargo() {
     let project = Project::fixture("service-specs");
     let services = run(&project, &["discover", "-p", "ls-services"]);
@@ -392,6 +439,50 @@ fn message_format_json_prints_one_object_per_line() {
         line,
         serde_json::json!({"reason": "plux-file", "path": "plux.json", "status": "unchanged", "diff": null})
     );
+}
+
+/// Issue 15: a spec or impl for another trait in a namespace is a silent resolve error at run
+/// time; `entrypoints` warns, naming every place, and still writes the index.
+#[test]
+fn entrypoints_warns_when_one_namespace_declares_different_interfaces() {
+    let project = Project::empty();
+    project.write(
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
+    );
+    project.write("src/api.rs", "");
+    // The same interface spelt two ways, then another trait and a function.
+    let same = "pub mod api;\n\npub static S3: PluginSpec<dyn crate::api::Service> =\n    PluginSpec::new(\"ls.services\", \"s3\", make);\n\npub static SQS: PluginSpec<dyn Service> = PluginSpec::new(\"ls.services\", \"sqs\", make);\n";
+    project.write("src/lib.rs", same);
+    let output = run(&project, &["entrypoints"]);
+    assert_code(&output, 0);
+    assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+
+    let other = "\n#[derive(Default)]\npub struct Shell;\n\n#[plugin(namespace = \"ls.services\", name = \"shell\")]\nimpl CliPlugin for Shell {}\n\n#[plugin(namespace = \"ls.services\")]\npub fn hook(rt: &Runtime) {}\n";
+    project.write("src/lib.rs", &format!("{same}{other}"));
+    let output = run(&project, &["entrypoints"]);
+    assert_code(&output, 0);
+    let err = stderr(&output);
+    for line in [
+        "warning: the plugins of namespace `ls.services` declare 3 different interfaces: `dyn crate::api::Service`, `dyn CliPlugin`, `FunctionPlugin<fn(&Runtime)>`",
+        "  --> src/lib.rs:11:1",
+        "= note: `s3` declares `dyn crate::api::Service` at src/lib.rs:3:12",
+        "= note: `sqs` declares `dyn Service` at src/lib.rs:6:12",
+        "= note: `shell` declares `dyn CliPlugin` at src/lib.rs:11:1",
+        "= note: `hook` declares `FunctionPlugin<fn(&Runtime)>` at src/lib.rs:14:1",
+        "= help: a `PluginManager` loads only the plugins of its own interface",
+    ] {
+        assert!(err.contains(line), "{line:?} not in\n{err}");
+    }
+    assert!(
+        project
+            .read("plux.json")
+            .contains("\"shell=svc::Shell [type]\"")
+    );
+    // `--check` says the same, and that the index is current.
+    let output = run(&project, &["entrypoints", "--check"]);
+    assert_code(&output, 0);
+    assert!(stderr(&output).contains("declare 3 different interfaces"));
 }
 
 #[test]

@@ -119,10 +119,11 @@ fn cache_files_replaced_by_a_fifo_or_a_link_to_dev_zero_are_ignored_and_rebuilt(
     let project = Project::fixture("cli-types");
     let first = bounded(project.plux(["discover"]));
     assert_code(&first, 0);
+    // (One directory per workspace under it.)
     let cache = project.join("target/plux/scan-cache-v1");
-    let files: Vec<_> = std::fs::read_dir(&cache)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let files: Vec<_> = walkdir::WalkDir::new(&cache)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
         .filter(|p| p.extension().is_some_and(|e| e == "bin"))
         .collect();
     assert!(!files.is_empty(), "no cache files in {}", cache.display());
@@ -213,7 +214,9 @@ fn control_characters_in_file_and_plugin_names_reach_the_terminal_escaped() {
         "{json}"
     );
 
-    // Without it, `list` shows the plugin, its name escaped.
+    // Without it, the plugin whose name holds U+202E (right-to-left override) is refused by
+    // every command, the name escaped; nothing prints the character raw (`discover` printed it
+    // into its JSON index, and `entrypoints` into `plux.json`).
     std::fs::remove_file(project.join(format!("src/{evil}.rs"))).unwrap();
     project.write(
         "src/lib.rs",
@@ -225,14 +228,29 @@ fn control_characters_in_file_and_plugin_names_reach_the_terminal_escaped() {
             "",
         ),
     );
-    let output = bounded(project.plux(["list"]));
-    assert_code(&output, 0);
-    assert!(
-        stdout(&output).contains("my.plugins.cli:ab\\u{202e}cd = cli_types::Rtl [type]"),
-        "{}",
-        stdout(&output)
-    );
-    assert!(!stdout(&output).contains('\u{202e}'));
+    for args in [
+        &["list"][..],
+        &["discover"][..],
+        &["--message-format", "json", "discover"][..],
+        &["entrypoints"][..],
+    ] {
+        let output = bounded(project.plux(args));
+        assert_code(&output, 1);
+        let text = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(
+            !text.contains('\u{202e}'),
+            "{args:?}: raw U+202E in\n{text}"
+        );
+        // (In JSON the backslash of the escape is escaped once more.)
+        let shown = match args.contains(&"json") {
+            true => "ab\\\\u{202e}cd",
+            false => "ab\\u{202e}cd",
+        };
+        let message =
+            format!("plugin name `{shown}` contains the invisible bidirectional control U+202E");
+        assert!(text.contains(&message), "{args:?}:\n{text}");
+    }
+    assert!(!project.join("plux.json").exists() || !project.read("plux.json").contains('\u{202e}'));
 }
 
 /// Outputs that cannot be written as planned: a registry configured onto the package's own

@@ -74,7 +74,7 @@ fn plugins_behind_macros_and_reexports_load_exactly_when_their_crates_compiled_t
     for entry in [
         "\"s3=services::Storage\"",
         "\"sqs=services::Sqs [type]\"",
-        "\"stream_records=services::api::stream_records [fn]\"",
+        "\"stream_records=services::api::records [fn]\"",
     ] {
         assert!(services.contains(entry), "{services}");
     }

@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::SystemTime;
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -25,7 +26,8 @@ type Found = Option<(u128, Collected)>;
 #[derive(Debug)]
 pub(crate) struct Prefetched {
     dir: PathBuf,
-    pub(super) files: Mutex<HashMap<PathBuf, Found>>,
+    /// Each file's memo, and its modification time.
+    pub(super) files: Mutex<HashMap<PathBuf, (Found, Option<SystemTime>)>>,
 }
 
 /// Reading a directory's cache files ahead, shared by the threads that do it: each
@@ -37,7 +39,7 @@ pub(crate) struct ReadAhead {
     dir: PathBuf,
     names: Vec<PathBuf>,
     next: AtomicUsize,
-    files: Mutex<HashMap<PathBuf, Found>>,
+    files: Mutex<HashMap<PathBuf, (Found, Option<SystemTime>)>>,
 }
 
 impl Cache {
@@ -80,11 +82,12 @@ impl ReadAhead {
     #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub(crate) fn work(&self) {
         while let Some(path) = self.names.get(self.next.fetch_add(1, Ordering::Relaxed)) {
-            let fresh = read_memo(path).and_then(|memo| {
+            let (memo, modified) = read_memo(path).unwrap_or_default();
+            let fresh = memo.and_then(|memo| {
                 let memo = Memo::decode(&memo).filter(Memo::fresh)?;
                 Some((memo.seed, memo.collected()?))
             });
-            lock(&self.files).insert(path.clone(), fresh);
+            lock(&self.files).insert(path.clone(), (fresh, modified));
         }
     }
 
@@ -99,17 +102,24 @@ impl ReadAhead {
     }
 }
 
-/// The memo of the cache file at `path`, read without the records after it; `None` when the
-/// file is not a valid cache file of this build (or has no memo).
-fn read_memo(path: &Path) -> Option<Vec<u8>> {
+/// The memo of the cache file at `path`, read without the records after it (`None` when the
+/// file is not a valid cache file of this build, or has no memo), and the file's modification
+/// time; `None` when it is no regular file.
+fn read_memo(path: &Path) -> Option<(Option<Vec<u8>>, Option<SystemTime>)> {
     // Only a regular file: opening a FIFO would block, a device would never end.
     if !fs::metadata(path).ok()?.is_file() {
         return None;
     }
     let mut file = fs::File::open(path).ok()?;
-    if !file.metadata().ok()?.is_file() {
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
         return None;
     }
+    Some((memo_of(&mut file), meta.modified().ok()))
+}
+
+/// The memo at the start of the opened cache `file`.
+fn memo_of(file: &mut fs::File) -> Option<Vec<u8>> {
     // Most memos fit in the first read.
     let mut buf = vec![0; 32 << 10];
     let mut len = 0;
@@ -193,7 +203,7 @@ mod tests {
     fn read_ahead(cache: &Cache) -> Option<(u128, Collected)> {
         let found = prefetch(cache);
         let mut files = found.files.into_inner().unwrap();
-        files.remove(&cache_file(cache)).unwrap()
+        files.remove(&cache_file(cache)).unwrap().0
     }
 
     /// Each memo read ahead, as its `Debug` text, by cache file name.
@@ -201,7 +211,7 @@ mod tests {
         let files = prefetched.files.into_inner().unwrap();
         files
             .into_iter()
-            .map(|(path, found)| (path, found.map(|found| format!("{found:?}"))))
+            .map(|(path, (found, _))| (path, found.map(|found| format!("{found:?}"))))
             .collect()
     }
 
@@ -209,7 +219,7 @@ mod tests {
     fn threads_reading_ahead_together_find_what_one_finds() {
         let (dir, target) = krate();
         let options = ScanOptions::default();
-        let cache = Cache::in_target_dir(&dir.path().join("target"));
+        let cache = Cache::in_target_dir(&dir.path().join("target"), dir.path());
         // One cache file per target: the same sources under six crate names.
         for name in ["k0", "k1", "k2", "k3", "k4", "k5"] {
             let target = CrateTarget {
@@ -241,7 +251,7 @@ mod tests {
     fn memos_read_ahead_are_used_only_while_fresh_and_intact() {
         let (dir, target) = krate();
         let options = ScanOptions::default();
-        let cache = Cache::in_target_dir(&dir.path().join("target"));
+        let cache = Cache::in_target_dir(&dir.path().join("target"), dir.path());
         let expected = scan_target(&target, &options).unwrap();
         assert_eq!(
             scan_target_cached(&target, &options, &cache).unwrap(),

@@ -214,6 +214,7 @@ pub(super) fn put_decl(w: &mut Writer, d: &RawDecl) {
     w.strs(&d.module);
     w.strs(&d.cfg);
     w.opt(d.cfg_module.as_ref(), |w, s| w.str(s));
+    w.opt(d.interface.as_ref(), |w, s| w.str(s));
     put_location(w, &d.location);
     w.vec(&d.private, put_private);
 }
@@ -232,6 +233,7 @@ pub(super) fn get_decl(r: &mut Reader) -> Option<RawDecl> {
         module: r.strs()?,
         cfg: r.strs()?,
         cfg_module: r.opt(|r| r.str())?,
+        interface: r.opt(|r| r.str())?,
         location: get_location(r)?,
         private: r.vec(get_private)?,
     })

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use super::SETTLED;
 use super::codec::{Reader, Writer};
+use crate::scan::listing::{Kind, Listings, Lookup};
 
 /// A file's stat figures; equal stamps mean an unchanged file when the stamp was settled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,14 +82,20 @@ impl Stamp {
 /// so while their settled stamps are unchanged every probe has its recorded answer, and one
 /// `stat` per directory replaces one per probe. `None` (probe one by one) when a stamp is not
 /// settled, or a probe found a symlink (its target can change without its directory).
-/// `links` tells for files the walk reached whether they are symlinks (others are looked at).
+/// `links` tells for files the walk reached whether they are symlinks, and `listings` what the
+/// walk's directory listings saw (a directory's stamp, taken before its listing, or that an
+/// entry is missing); other paths are looked at.
 pub(super) fn cover(
     probes: &[(PathBuf, bool)],
     links: &HashMap<PathBuf, bool>,
+    listings: &Listings,
 ) -> Option<Vec<(PathBuf, Stamp)>> {
     let mut out: Vec<(PathBuf, Stamp)> = Vec::new();
     for (path, found) in probes {
-        let symlink = || Some(fs::symlink_metadata(path).ok()?.file_type().is_symlink());
+        let symlink = || match listings.known(path) {
+            Lookup::Entry(kind) => Some(kind == Kind::Symlink),
+            _ => Some(fs::symlink_metadata(path).ok()?.file_type().is_symlink()),
+        };
         if *found && links.get(path).copied().or_else(symlink) != Some(false) {
             return None;
         }
@@ -99,6 +106,16 @@ pub(super) fn cover(
             }
             if out.iter().any(|(d, _)| d == dir) {
                 break;
+            }
+            if listings.stamps()
+                && let Some(listing) = listings.peek(dir).filter(|l| l.listed())
+            {
+                out.push((dir.to_path_buf(), listing.stamp?));
+                break;
+            }
+            if listings.known(dir) == Lookup::Absent {
+                dir = dir.parent()?;
+                continue;
             }
             match fs::metadata(dir) {
                 Ok(meta) if meta.is_dir() => {

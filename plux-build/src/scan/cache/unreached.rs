@@ -17,11 +17,12 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::time::SystemTime;
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use super::codec::{Reader, Writer, get_location, put_location};
-use super::{Cache, Stamp, build_id, lock};
+use super::{Cache, MAX_CACHE_BYTES, Stamp, build_id, lock};
 use crate::model::Location;
 
 const MAGIC: &[u8; 8] = b"PLUXUNRE";
@@ -41,14 +42,25 @@ pub(crate) struct Seen {
 }
 
 impl Seen {
-    /// Notes a path the result depends on (`dir`: a listed directory, else a file read).
-    pub(crate) fn note(&mut self, path: PathBuf, dir: bool) {
+    /// Notes a file read that the result depends on.
+    pub(crate) fn note(&mut self, path: PathBuf) {
         if self.off {
             return;
         }
         match fs::metadata(&path).ok().as_ref().and_then(Stamp::of) {
-            Some(stamp) if dir => self.dirs.push((path, stamp)),
             Some(stamp) => self.files.push((path, stamp)),
+            None => self.unsettled = true,
+        }
+    }
+
+    /// Notes a listed directory the result depends on, with the stamp taken before its
+    /// listing (`None`: missing or unsettled).
+    pub(crate) fn stamped(&mut self, dir: PathBuf, stamp: Option<Stamp>) {
+        if self.off {
+            return;
+        }
+        match stamp {
+            Some(stamp) => self.dirs.push((dir, stamp)),
             None => self.unsettled = true,
         }
     }
@@ -57,17 +69,25 @@ impl Seen {
 /// The memos of one cache directory: those read from its file, and those this run used.
 #[derive(Debug, Default)]
 pub(crate) struct Memos {
-    /// Package name hash → the encoded memo (key, stamps, result).
-    loaded: OnceLock<HashMap<u128, Vec<u8>>>,
+    /// Package name hash → the encoded memo (key, stamps, result), and the file's modification
+    /// time.
+    loaded: OnceLock<Loaded>,
     used: Mutex<HashMap<u128, Vec<u8>>>,
     changed: AtomicBool,
 }
+
+/// The memos of a file (package name hash → encoded memo), and its modification time.
+type Loaded = (HashMap<u128, Vec<u8>>, Option<SystemTime>);
 
 /// A found file's first mention of plugins, and the crate root its warning names.
 pub(crate) type Found = Vec<(Location, PathBuf)>;
 
 impl Cache {
     fn memos(&self) -> &HashMap<u128, Vec<u8>> {
+        &self.loaded().0
+    }
+
+    fn loaded(&self) -> &Loaded {
         self.unreached
             .loaded
             .get_or_init(|| read(&self.dir().join(FILE)).unwrap_or_default())
@@ -125,9 +145,14 @@ impl Cache {
         let used = lock(&self.unreached.used);
         let same =
             !self.unreached.changed.load(Ordering::Relaxed) && used.len() == self.memos().len();
+        let file = self.dir().join(FILE);
         if same || (used.is_empty() && self.memos().is_empty()) {
+            if !self.memos().is_empty() {
+                self.used.note(&file, self.loaded().1);
+            }
             return;
         }
+        self.used.note(&file, None);
         let mut names: Vec<&u128> = used.keys().collect();
         names.sort();
         let mut w = Writer::default();
@@ -142,15 +167,16 @@ impl Cache {
         let _ = fs::create_dir_all(self.dir()).and_then(|()| {
             let mut tmp = crate::tmp::NamedTempFile::new_in(self.dir())?;
             tmp.write_all(&w.buf)?;
-            tmp.persist(self.dir().join(FILE)).map_err(|e| e.error)?;
+            tmp.persist(&file).map_err(|e| e.error)?;
             Ok(())
         });
     }
 }
 
-/// The memos of a valid file of this build.
-fn read(file: &std::path::Path) -> Option<HashMap<u128, Vec<u8>>> {
-    let buf = fs::read(file).ok()?;
+/// The memos of a valid file of this build, and its modification time. Only a regular file of
+/// at most `MAX_CACHE_BYTES` is read (a FIFO would block).
+fn read(file: &std::path::Path) -> Option<Loaded> {
+    let (buf, modified) = crate::fsx::read_regular_modified(file, MAX_CACHE_BYTES).ok()?;
     let (body, sum) = buf.split_at_checked(buf.len().checked_sub(8)?)?;
     if xxh3_64(body).to_le_bytes() != sum {
         return None;
@@ -164,7 +190,7 @@ fn read(file: &std::path::Path) -> Option<HashMap<u128, Vec<u8>>> {
         let len = r.len()?;
         Some((name, r.take(len)?.to_vec()))
     })?;
-    (r.pos == body.len()).then(|| memos.into_iter().collect())
+    (r.pos == body.len()).then(|| (memos.into_iter().collect(), modified))
 }
 
 /// The name and key of a package's memo: a hash of `head` (the targets and options), and one
@@ -196,7 +222,8 @@ mod tests {
         let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
         fs::File::open(&watched).unwrap().set_modified(old).unwrap();
         let mut seen = Seen::default();
-        seen.note(watched.clone(), true);
+        let stamp = fs::metadata(&watched).ok().as_ref().and_then(Stamp::of);
+        seen.stamped(watched.clone(), stamp);
         assert!(!seen.unsettled);
         let location = Location {
             file: watched.join("x.rs"),
@@ -216,7 +243,23 @@ mod tests {
         assert_eq!(Cache::new(dir.path().join("cache")).unreached(1, 2), None);
         // A stamp too recent to be trusted: nothing is remembered.
         let mut recent = Seen::default();
-        recent.note(watched.clone(), true);
+        recent.note(watched.join("new.rs"));
         assert!(recent.unsettled);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_as_the_memo_file_is_ignored_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(dir.path().join(FILE))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let cache = Cache::new(dir.path());
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || send.send(cache.unreached(1, 2)).unwrap());
+        let found = receive.recv_timeout(std::time::Duration::from_secs(20));
+        assert_eq!(found, Ok(None), "reading the memo file blocked");
     }
 }
