@@ -190,7 +190,9 @@ pub(crate) fn read_index(dir: &Path) -> Result<Vec<IndexEntry>, String> {
     let mut entries = Vec::new();
     for (namespace, items) in index {
         let shared: std::sync::Arc<str> = std::sync::Arc::from(namespace.as_str());
-        if namespace.is_empty() || namespace.chars().any(char::is_control) {
+        // The rules the attribute and plux-build apply (control and bidirectional characters
+        // refused, so none reaches a terminal or a log from a pack).
+        if crate::__private::check_namespace(&namespace).is_err() {
             return Err(format!(
                 "`{}` has an invalid namespace `{}`",
                 path.display(),
@@ -214,7 +216,7 @@ pub(crate) fn read_index(dir: &Path) -> Result<Vec<IndexEntry>, String> {
                 ),
                 None => (rest, ""),
             };
-            if name.is_empty() || name.chars().any(char::is_control) || !is_path(value) {
+            if crate::__private::check_name(name).is_err() || !is_path(value) {
                 return Err(bad());
             }
             let gated = extras
@@ -332,6 +334,8 @@ mod tests {
             (r#"{"ns": ["x=a::"]}"#, "invalid entry"),
             (r#"{"ns": ["x=a::b[type]"]}"#, "invalid entry"),
             (r#"{"": ["x=a::b"]}"#, "invalid namespace"),
+            ("{\"ns\": [\"ab\u{202e}cd=a::b\"]}", "invalid entry"),
+            ("{\"ns\u{2066}\": [\"x=a::b\"]}", "invalid namespace"),
         ] {
             let dir = dir_with(&[(INDEX, index)]);
             let error = read_index(&dir).unwrap_err();
