@@ -9,3 +9,4 @@ mod hostile;
 mod packs;
 mod reach;
 mod registry;
+mod release;
