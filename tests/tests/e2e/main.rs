@@ -10,3 +10,4 @@ mod packs;
 mod reach;
 mod registry;
 mod release;
+mod staticlib;
