@@ -8,9 +8,10 @@ mod args;
 mod commands;
 mod shell;
 
-use std::io;
+use std::ffi::OsStr;
+use std::io::{self, Write};
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 pub use args::{Cli, Command, PluxArgs};
 use shell::Shell;
@@ -20,6 +21,10 @@ pub fn run() -> i32 {
     let Cli::Plux(args) = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            if let Some(hint) = without_plux(std::env::args_os().nth(1).as_deref()) {
+                let _ = writeln!(io::stderr(), "error: {hint}");
+                return 2;
+            }
             let _ = e.print();
             return e.exit_code();
         }
@@ -29,6 +34,18 @@ pub fn run() -> i32 {
         Ok(code) => code,
         Err(error) => report(&shell, &error),
     }
+}
+
+/// The hint for `cargo-plux <command>` run without the `plux` that cargo passes (clap alone
+/// would say "unrecognized subcommand" and show cargo's usage).
+fn without_plux(first: Option<&OsStr>) -> Option<String> {
+    let name = first?.to_str()?;
+    let cli = Cli::command();
+    let command = cli.find_subcommand("plux")?.find_subcommand(name)?;
+    let name = command.get_name();
+    Some(format!(
+        "`cargo-plux` is cargo's `plux` subcommand; run `cargo plux {name}`, or `cargo-plux plux {name}` when calling the binary directly"
+    ))
 }
 
 /// Prints an error and returns its exit code.

@@ -40,11 +40,10 @@ pub type Cause = Arc<dyn Error + Send + Sync + 'static>;
 /// assert!(matches!(missing, PluginError::NotFound { .. }));
 /// assert_eq!(missing.to_string(), "no plugin named nope in namespace demo.errors");
 /// ```
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PluginError {
     /// The namespace has no plugin with this name.
-    #[error("no plugin named {name} in namespace {namespace}")]
     NotFound {
         /// The manager's namespace.
         namespace: String,
@@ -52,7 +51,6 @@ pub enum PluginError {
         name: String,
     },
     /// The finder's entry could not be turned into a spec of the manager's interface.
-    #[error("cannot resolve plugin {namespace}:{name} (`{value}`): {reason}")]
     Resolve {
         /// The namespace of the entry.
         namespace: String,
@@ -65,7 +63,6 @@ pub enum PluginError {
     },
     /// The plugin is disabled: its `should_load` said no, a filter matched it, or its code or a
     /// listener returned [`Disabled`].
-    #[error("plugin {namespace}:{name} is disabled, reason: {reason}")]
     Disabled {
         /// The namespace of the plugin.
         namespace: String,
@@ -75,7 +72,6 @@ pub enum PluginError {
         reason: String,
     },
     /// The factory (or an `on_init_after` listener) failed or panicked.
-    #[error("plugin {namespace}:{name} failed to initialize: {cause}")]
     Init {
         /// The namespace of the plugin.
         namespace: String,
@@ -85,7 +81,6 @@ pub enum PluginError {
         cause: Cause,
     },
     /// `should_load`, `load`, or an `on_load_before`/`on_load_after` listener failed or panicked.
-    #[error("plugin {namespace}:{name} failed to load: {cause}")]
     Load {
         /// The namespace of the plugin.
         namespace: String,
@@ -96,9 +91,6 @@ pub enum PluginError {
     },
     /// The thread that is loading the plugin asked for it again (from a listener, the factory or
     /// `load`); the inner call gets this error and the outer load goes on.
-    #[error(
-        "plugin {namespace}:{name} is already being loaded by this thread; do not load a plugin from its own lifecycle"
-    )]
     Recursive {
         /// The namespace of the plugin.
         namespace: String,
@@ -106,6 +98,49 @@ pub enum PluginError {
         name: String,
     },
 }
+
+// Display and Error by hand rather than derived: a proc-macro dependency here is compiled by
+// every host, and thiserror 2.0.19+ brings a second major version of syn (plux-macros has
+// syn 2).
+impl fmt::Display for PluginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotFound { namespace, name } => {
+                write!(f, "no plugin named {name} in namespace {namespace}")
+            }
+            Self::Resolve {
+                namespace,
+                name,
+                value,
+                reason,
+            } => write!(
+                f,
+                "cannot resolve plugin {namespace}:{name} (`{value}`): {reason}"
+            ),
+            Self::Disabled {
+                namespace,
+                name,
+                reason,
+            } => write!(f, "plugin {namespace}:{name} is disabled, reason: {reason}"),
+            Self::Init {
+                namespace,
+                name,
+                cause,
+            } => write!(f, "plugin {namespace}:{name} failed to initialize: {cause}"),
+            Self::Load {
+                namespace,
+                name,
+                cause,
+            } => write!(f, "plugin {namespace}:{name} failed to load: {cause}"),
+            Self::Recursive { namespace, name } => write!(
+                f,
+                "plugin {namespace}:{name} is already being loaded by this thread; do not load a plugin from its own lifecycle"
+            ),
+        }
+    }
+}
+
+impl Error for PluginError {}
 
 impl PluginError {
     /// The namespace the error is about.
@@ -196,12 +231,23 @@ impl PluginError {
 ///     .build();
 /// let error = manager.load("docker").err().unwrap();
 /// assert_eq!(error.disabled_reason(), Some("docker is not available"));
+/// assert_eq!(
+///     Disabled::new("no docker").to_string(),
+///     "plugin disabled: no docker"
+/// );
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("plugin disabled: {reason}")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Disabled {
     reason: String,
 }
+
+impl fmt::Display for Disabled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "plugin disabled: {}", self.reason)
+    }
+}
+
+impl Error for Disabled {}
 
 impl Disabled {
     /// A signal that disables the plugin for `reason`.
@@ -232,12 +278,19 @@ impl Disabled {
 /// let panicked = error.cause().unwrap().downcast_ref::<Panicked>().unwrap();
 /// assert_eq!(panicked.message(), "factory exploded");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{what} panicked: {message}")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Panicked {
     what: &'static str,
     message: String,
 }
+
+impl fmt::Display for Panicked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} panicked: {}", self.what, self.message)
+    }
+}
+
+impl Error for Panicked {}
 
 impl Panicked {
     /// Wraps a panic payload caught while running `what`, and drops the payload.
@@ -296,13 +349,24 @@ pub(crate) fn payload_message(payload: Box<dyn Any + Send>) -> String {
 /// assert_eq!(error.pattern(), "a[");
 /// assert!(error.to_string().starts_with("invalid glob pattern `a[` for the plugin name"));
 /// ```
-#[derive(Clone, Debug, thiserror::Error)]
-#[error("invalid glob pattern `{pattern}` for the plugin {field}: {error}")]
+#[derive(Clone, Debug)]
 pub struct PatternError {
     pattern: String,
     field: &'static str,
     error: globset::Error,
 }
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid glob pattern `{}` for the plugin {}: {}",
+            self.pattern, self.field, self.error
+        )
+    }
+}
+
+impl Error for PatternError {}
 
 impl PatternError {
     pub(crate) fn new(pattern: &str, field: &'static str, source: globset::Error) -> Self {

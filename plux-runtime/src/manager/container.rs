@@ -82,9 +82,16 @@ impl<P: ?Sized> State<P> {
 }
 
 /// The cause when a lifecycle run ended without settling (only if plux itself panicked).
-#[derive(Debug, thiserror::Error)]
-#[error("the plugin lifecycle was interrupted")]
+#[derive(Debug)]
 struct Interrupted;
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the plugin lifecycle was interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// A spec at hand, with the panic boundary of its plugin code.
 pub(crate) type Spec<P> = (&'static PluginSpec<P>, Boundary);

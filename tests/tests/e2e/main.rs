@@ -9,3 +9,5 @@ mod hostile;
 mod packs;
 mod reach;
 mod registry;
+mod release;
+mod staticlib;
