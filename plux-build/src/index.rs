@@ -443,7 +443,7 @@ pub fn resolve_inside(root: &Path, relative: &Path) -> std::result::Result<PathB
 /// [`write_files`], first removes leftover temp files of killed runs from that directory.
 pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool> {
     remove_leftovers(parent_dir(path))?;
-    write_one(path, contents, &mut |_, _| false)
+    write_one(path, contents, None, &mut |_, _| false)
 }
 
 /// A point of [`write_files`] where a test can stop it the way a crash (`SIGKILL`) would:
@@ -470,6 +470,19 @@ pub fn write_files(
     files: &[(PathBuf, String)],
     crash: &mut dyn FnMut(&Path, WriteStep) -> bool,
 ) -> Result<Vec<bool>> {
+    write_files_inside(files, &[], crash)
+}
+
+/// [`write_files`], where each file must stay inside the first of `roots` that is a prefix of
+/// its path (its package): checked again right before its temp file replaces it, following
+/// every symlink on the way, so a directory swapped for a symlink leading out after planning is
+/// refused (the temp file removed, nothing written outside) instead of written through.
+#[doc(hidden)]
+pub fn write_files_inside(
+    files: &[(PathBuf, String)],
+    roots: &[PathBuf],
+    crash: &mut dyn FnMut(&Path, WriteStep) -> bool,
+) -> Result<Vec<bool>> {
     let mut dirs: Vec<&Path> = files.iter().map(|(path, _)| parent_dir(path)).collect();
     dirs.sort();
     dirs.dedup();
@@ -478,8 +491,38 @@ pub fn write_files(
     }
     files
         .iter()
-        .map(|(path, contents)| write_one(path, contents.as_bytes(), crash))
+        .map(|(path, contents)| {
+            let root = roots
+                .iter()
+                .filter(|root| path.starts_with(root))
+                .max_by_key(|root| root.as_os_str().len());
+            write_one(path, contents.as_bytes(), root.map(PathBuf::as_path), crash)
+        })
         .collect()
+}
+
+/// The error of a planned file that now leads outside its package.
+fn outside(path: &Path, leads: &Path, root: &Path) -> Error {
+    Error::Config(format!(
+        "`{}` now leads to `{}`, outside `{}` (a directory on the way was replaced by a symlink after plux checked it); nothing was written there",
+        path.display(),
+        leads.display(),
+        root.display()
+    ))
+}
+
+/// Whether `path` still leads inside `root`, and the directory the temp file `tmp` was made
+/// in is inside it too: `Err` naming where it leads otherwise.
+fn still_inside(root: &Path, path: &Path, tmp: &Path) -> std::result::Result<(), PathBuf> {
+    let relative = path.strip_prefix(root).map_err(|_| path.to_owned())?;
+    let resolved = resolve_inside(root, relative)?;
+    let canonical_root = fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+    let tmp_dir = fs::canonicalize(parent_dir(tmp)).map_err(|_| tmp.to_owned())?;
+    if tmp_dir.starts_with(&canonical_root) {
+        Ok(())
+    } else {
+        Err(resolved.parent().map_or(tmp_dir, Path::to_path_buf))
+    }
 }
 
 fn parent_dir(path: &Path) -> &Path {
@@ -526,6 +569,7 @@ fn simulated_crash(path: &Path) -> Error {
 fn write_one(
     path: &Path,
     contents: &[u8],
+    root: Option<&Path>,
     crash: &mut dyn FnMut(&Path, WriteStep) -> bool,
 ) -> Result<bool> {
     // Only a regular file is replaced (or compared: reading a FIFO would block).
@@ -544,6 +588,15 @@ fn write_one(
     }
     let dir = parent_dir(path);
     fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+    // Checked before the temp file is made (and again before it replaces the target).
+    if let Some(root) = root
+        && let Err(leads) = path
+            .strip_prefix(root)
+            .map_err(|_| path.to_owned())
+            .and_then(|relative| resolve_inside(root, relative))
+    {
+        return Err(outside(path, &leads, root));
+    }
     let mut builder = crate::tmp::Builder::new();
     builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
     // A replaced file keeps its permissions; a new one gets the usual ones (0666 minus the
@@ -570,6 +623,13 @@ fn write_one(
         // Killed here, the temp file would stay behind: keep it.
         let _ = tmp.keep();
         return Err(simulated_crash(path));
+    }
+    if let Some(root) = root
+        && let Err(leads) = still_inside(root, path, tmp.path())
+    {
+        // Dropping the temp file removes it.
+        drop(tmp);
+        return Err(outside(path, &leads, root));
     }
     tmp.persist(path)
         .map_err(|e| Error::io("write", path, e.error))?;

@@ -422,7 +422,19 @@ pub fn entrypoints_crashing(
             })
             .collect::<Result<Vec<_>>>()?
     } else {
-        let written = index::write_files(&planned, crash)?;
+        // Each file stays inside its package, checked again as it is written.
+        let roots: Vec<PathBuf> = workspace
+            .metadata
+            .workspace_members
+            .iter()
+            .filter_map(|id| workspace.metadata.packages.iter().find(|p| &p.id == id))
+            .filter_map(|p| {
+                p.manifest_path
+                    .parent()
+                    .map(|d| d.as_std_path().to_path_buf())
+            })
+            .collect();
+        let written = index::write_files_inside(&planned, &roots, crash)?;
         planned
             .iter()
             .zip(written)

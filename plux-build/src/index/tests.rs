@@ -322,3 +322,37 @@ fn names_with_bidirectional_controls_are_refused_and_shown_escaped() {
         "{errs:?}"
     );
 }
+
+/// A directory on the way to a planned file replaced by a symlink leading out of the package
+/// after planning (the race of issue 14): the write is refused when it happens, and nothing,
+/// not even a temp file, is left outside.
+#[cfg(unix)]
+#[test]
+fn a_directory_swapped_for_a_symlink_after_planning_is_not_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, outside) = (dir.path().join("pkg"), dir.path().join("outside"));
+    fs::create_dir_all(root.join("src")).unwrap();
+    fs::create_dir_all(&outside).unwrap();
+    let target = root.join("src").join("plux_registry.rs");
+    let planned = [(target.clone(), "// registry\n".to_owned())];
+    // As planned: written.
+    assert_eq!(
+        write_files_inside(&planned, std::slice::from_ref(&root), &mut |_, _| false).unwrap(),
+        [true]
+    );
+    // Swapped after planning.
+    fs::remove_dir_all(root.join("src")).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("src")).unwrap();
+    let error = write_files_inside(&planned, std::slice::from_ref(&root), &mut |_, _| false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("now leads to") && error.contains("nothing was written there"),
+        "{error}"
+    );
+    assert_eq!(
+        fs::read_dir(&outside).unwrap().count(),
+        0,
+        "written outside"
+    );
+}
