@@ -67,17 +67,16 @@ fn host(bin: &Path, dirs: &[PathBuf], args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// The `<status> <namespace:name>` of each plugin line.
+/// The `<status> <namespace:name>` of each plugin line (the demo hosts' lines, without
+/// `host-packs`' own `warning` and `pack libraries` lines), as a set.
 fn outcomes(text: &str) -> BTreeSet<String> {
-    text.lines()
-        .filter(|l| !l.starts_with("log:") && !l.starts_with("pack libraries"))
-        .filter(|l| !l.starts_with("warning"))
-        .map(|l| {
-            let mut words = l.split_whitespace();
-            let status = words.next().unwrap_or_default();
-            let id = words.next().unwrap_or_default().trim_end_matches(':');
-            format!("{status} {id}")
-        })
+    let plugin_lines: String = text
+        .lines()
+        .filter(|l| !l.starts_with("pack libraries") && !l.starts_with("warning"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    crate::registry::outcomes(&plugin_lines)
+        .into_iter()
         .collect()
 }
 
