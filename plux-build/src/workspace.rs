@@ -314,23 +314,53 @@ mod tests {
         );
     }
 
+    /// Writes `files` (path, content) under a new temporary directory.
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, content) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        }
+        dir
+    }
+
+    // Built in a temporary directory rather than read from this repository, so that the
+    // test also passes from the published package (`cargo package` verifies it).
     #[test]
-    fn this_workspace_loads_with_targets() {
+    fn a_workspace_loads_the_selected_packages_with_their_targets() {
+        let package = |name: &str| {
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+        };
+        let (build, cli, other) = (package("build"), package("cargo-x"), package("other"));
+        let dir = tree(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"build\", \"cargo-x\", \"other\"]\nresolver = \"2\"\n",
+            ),
+            ("build/Cargo.toml", &build),
+            ("build/src/lib.rs", ""),
+            ("cargo-x/Cargo.toml", &cli),
+            ("cargo-x/src/lib.rs", ""),
+            ("cargo-x/src/main.rs", "fn main() {}\n"),
+            ("other/Cargo.toml", &other),
+            ("other/src/lib.rs", ""),
+        ]);
         let selection = Selection {
-            manifest_path: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml")),
-            packages: vec!["plux-build".into(), "cargo-*".into()],
+            manifest_path: Some(dir.path().join("Cargo.toml")),
+            packages: vec!["build".into(), "cargo-*".into()],
             ..Selection::default()
         };
         let ws = Workspace::load(&selection).unwrap();
         let names: Vec<_> = ws.packages.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["plux-build", "cargo-plux"]);
+        assert_eq!(names, ["build", "cargo-x"]);
         let cli = &ws.packages[1];
         let targets: Vec<_> = cli
             .targets
             .iter()
             .map(|t| (t.crate_name.as_str(), t.is_lib))
             .collect();
-        assert_eq!(targets, [("cargo_plux", true), ("cargo_plux", false)]);
-        assert!(cli.lib().unwrap().root.ends_with("cargo-plux/src/lib.rs"));
+        assert_eq!(targets, [("cargo_x", true), ("cargo_x", false)]);
+        assert!(cli.lib().unwrap().root.ends_with("cargo-x/src/lib.rs"));
     }
 }
