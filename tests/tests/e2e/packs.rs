@@ -84,17 +84,8 @@ fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// What the host's own plugins do, with or without packs.
-const HOST_OWN: &[&str] = &[
-    "loaded localstack.plugins.services:dynamodb",
-    "error localstack.plugins.services:kinesis",
-    "loaded localstack.plugins.services:s3",
-    "disabled localstack.plugins.services:sqs",
-    "loaded localstack.plugins.cli:start",
-    "loaded localstack.plugins.cli:status",
-    "loaded localstack.plugins.cli:version",
-    "loaded localstack.configurators:configure_logging",
-];
+/// What the host's own plugins do, with or without packs: the demo's every namespace.
+const HOST_OWN: &[&str] = crate::registry::EVERY_NAMESPACE;
 
 const EXT: &[&str] = &[
     "localstack.plugins.services:flaky",
